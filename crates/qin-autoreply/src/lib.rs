@@ -1,0 +1,1 @@
+//! Qin's auto-reply / away service (being written).

@@ -1,0 +1,25 @@
+//! `QIN_*` environment overrides for deployment settings. The lookup is passed in, so tests
+//! never touch the process environment.
+
+use crate::{Config, ConfigError};
+
+/// Applies overrides found by `lookup` (normally `|k| std::env::var(k).ok()`):
+/// `QIN_LISTEN`, `QIN_REDIS` (empty means embedded), `QIN_KEY_PREFIX`, `QIN_SECRET`.
+pub fn apply_env(
+    config: &mut Config,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    if let Some(v) = lookup("QIN_LISTEN") {
+        config.server.listen = v;
+    }
+    if let Some(v) = lookup("QIN_REDIS") {
+        config.server.redis = (!v.is_empty()).then_some(v);
+    }
+    if let Some(v) = lookup("QIN_KEY_PREFIX") {
+        config.server.key_prefix = v;
+    }
+    if let Some(v) = lookup("QIN_SECRET") {
+        config.server.secret = v;
+    }
+    config.validate()
+}

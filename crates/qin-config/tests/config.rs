@@ -1,0 +1,88 @@
+//! The demo config is valid and complete; broken configs are refused naming the key.
+
+use qin_config::{Config, ConfigError, apply_env};
+use qin_proto::{AgentId, GroupId};
+
+const DEMO: &str = include_str!("../../../config/qin.toml");
+
+fn demo() -> Config {
+    Config::parse(DEMO, "qin.toml").unwrap_or_else(|e| panic!("demo config: {e}"))
+}
+
+fn refused(text: &str) -> String {
+    match Config::parse(text, "test.toml") {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn demo_config_has_afu_with_four_groups_and_named_agents() {
+    let config = demo();
+    let afu = &config.shops[0];
+    assert_eq!(afu.id.as_str(), "afu");
+    let groups: Vec<_> = afu.groups.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(groups, ["lady", "bold", "fresh", "zany"]);
+    assert!(afu.agents.len() >= 8);
+    let anhong = afu.agent(&AgentId::parse("anhong").unwrap()).unwrap();
+    assert_eq!(anhong.group, GroupId::parse("lady").unwrap());
+    let shasha = afu.agent(&AgentId::parse("shasha").unwrap()).unwrap();
+    assert_eq!(shasha.group, GroupId::parse("fresh").unwrap());
+    for word in ["发货", "包邮", "退换"] {
+        assert!(
+            afu.keywords.iter().any(|k| k.keywords.iter().any(|w| w == word)),
+            "no keyword rule for {word}"
+        );
+    }
+    assert!(config.server.redis.is_none(), "the demo runs embedded");
+}
+
+#[test]
+fn unknown_keys_are_refused_with_their_name() {
+    let text = DEMO.replace("[server]\n", "[server]\nlisten_port = 1\n");
+    assert!(refused(&text).contains("listen_port"));
+    let text = DEMO.replace("max_chats = 5\n", "max_chat = 5\n");
+    assert!(refused(&text).contains("max_chat"));
+}
+
+#[test]
+fn inconsistent_values_name_the_key() {
+    let text = DEMO.replace("default_group = \"lady\"", "default_group = \"nobody\"");
+    assert!(refused(&text).contains("shops[0].default_group"));
+    let text = DEMO.replacen("\ngroup = \"lady\"", "\ngroup = \"sporty\"", 1);
+    assert!(refused(&text).contains("shops[0].agents[0].group"));
+    let text = DEMO.replacen("max_chats = 5", "max_chats = 0", 1);
+    assert!(refused(&text).contains("shops[0].agents[0].max_chats"));
+    let text = DEMO.replacen("password_hash = \"$argon2id", "password_hash = \"plain", 1);
+    assert!(refused(&text).contains("password_hash"));
+    let text = DEMO.replace("id = \"xiaoya\"", "id = \"anhong\"");
+    assert!(refused(&text).contains("duplicate agent"));
+    let text = DEMO.replace("max_frame_bytes = 16384", "max_frame_bytes = 10");
+    assert!(refused(&text).contains("limits.max_frame_bytes"));
+    let text = DEMO.replace("id = \"afu\"", "id = \"a fu\"");
+    assert!(refused(&text).contains("invalid ShopId"));
+}
+
+#[test]
+fn environment_overrides_deployment_settings() {
+    let mut config = demo();
+    apply_env(&mut config, |k| match k {
+        "QIN_REDIS" => Some("redis://127.0.0.1:7000".into()),
+        "QIN_LISTEN" => Some("0.0.0.0:9000".into()),
+        "QIN_SECRET" => Some("s3cret".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(config.server.redis.as_deref(), Some("redis://127.0.0.1:7000"));
+    assert_eq!(config.server.listen, "0.0.0.0:9000");
+    assert_eq!(config.server.secret, "s3cret");
+    apply_env(&mut config, |k| (k == "QIN_REDIS").then(String::new)).unwrap();
+    assert!(config.server.redis.is_none(), "empty QIN_REDIS means embedded");
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let e = Config::load(std::path::Path::new("/nonexistent/qin.toml")).unwrap_err();
+    assert!(matches!(e, ConfigError::Read { .. }));
+    assert!(e.to_string().contains("/nonexistent/qin.toml"));
+}

@@ -1,0 +1,218 @@
+//! An agent's socket session: login token, status, assigned chats, replies, notes, closing.
+
+use crate::auth::TokenKind;
+use crate::conn::{Conn, store_error};
+use crate::conversation::{self, view};
+use crate::hub::TopicKind;
+use crate::state::now_ms;
+use bytes::Bytes;
+use qin_config::{AgentConfig, ShopConfig};
+use qin_proto::{
+    AgentEvent, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, Party, ProtoError, Role,
+    ServerFrame, ShopEvent, ShopId, Welcome, topic,
+};
+use qin_store::Conversation;
+use std::sync::Arc;
+
+/// An agent who has said `hello` with a valid login token.
+pub(crate) struct AgentSession {
+    shop: Arc<ShopConfig>,
+    agent: AgentConfig,
+    party: Party,
+}
+
+impl AgentSession {
+    /// Handles `hello`: the token from `POST /api/login` is required.
+    pub async fn hello(
+        conn: &mut Conn,
+        shop_id: ShopId,
+        token: Option<String>,
+    ) -> Result<Self, ProtoError> {
+        let state = conn.state.clone();
+        let unauthorized =
+            || ProtoError::new(ErrorCode::Unauthorized, "log in first: POST /api/login gives the token");
+        let claims = token
+            .and_then(|t| state.tokens.verify(&t, now_ms()))
+            .filter(|c| c.kind == TokenKind::Agent && c.shop == shop_id)
+            .ok_or_else(unauthorized)?;
+        let shop = state.shop(&shop_id).ok_or_else(unauthorized)?;
+        let agent = shop
+            .agents
+            .iter()
+            .find(|a| a.id.as_str() == claims.sub)
+            .cloned()
+            .ok_or_else(unauthorized)?;
+        let party = Party {
+            role: Role::Agent,
+            id: agent.id.to_string(),
+            name: agent.name.clone(),
+        };
+        conn.staff = true;
+        conn.follow(topic::agent(&shop_id, &agent.id), TopicKind::Events)
+            .await?;
+        state.agent_connected(&shop_id, &agent.id);
+        let session = Self { shop, agent, party };
+        let statuses = state.store.agent_statuses(&shop_id).await.map_err(store_error)?;
+        let status = statuses.get(&session.agent.id).copied().unwrap_or_default();
+        let assigned = state
+            .store
+            .open_conversations_of_agent(&shop_id, &session.agent.id)
+            .await
+            .map_err(store_error)?;
+        let mut conversations = Vec::with_capacity(assigned.len());
+        for conv in &assigned {
+            conn.follow(topic::conversation(&conv.id), TopicKind::Frames)
+                .await?;
+            conversations.push(view(&state, &session.shop, conv).await?);
+        }
+        conn.reply(&ServerFrame::Welcome(Welcome {
+            role: Role::Agent,
+            shop: shop_id,
+            shop_name: session.shop.name.clone(),
+            visitor_id: None,
+            token: None,
+            agent: Some(session.party.clone()),
+            group: Some(session.agent.group.clone()),
+            status: Some(status),
+            max_chats: Some(session.agent.max_chats),
+            groups: Vec::new(),
+            conversations,
+        }));
+        Ok(session)
+    }
+
+    /// Handles a frame after `hello`.
+    pub async fn on_frame(&mut self, conn: &mut Conn, frame: ClientFrame) -> Result<(), ProtoError> {
+        match frame {
+            ClientFrame::Status { state } => self.set_status(conn, state).await,
+            ClientFrame::Send {
+                conv,
+                cid,
+                kind,
+                body,
+            } => {
+                let c = self.own(conn, &conv).await?;
+                let appended = conversation::send(conn, &c, &self.party, cid, kind, body).await?;
+                if !appended.duplicate {
+                    let event = ShopEvent::AgentMessage {
+                        conv,
+                        seq: appended.message.seq,
+                        agent: self.agent.id.clone(),
+                    };
+                    conversation::publish_shop_event(&conn.state, &self.shop.id, &event).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Typing { conv, on } => {
+                let c = self.own(conn, &conv).await?;
+                conversation::typing(&conn.state, &c, &self.party, on).await
+            }
+            ClientFrame::Read { conv, seq } => {
+                let c = self.own(conn, &conv).await?;
+                conversation::read(&conn.state, &c, &self.party, seq).await
+            }
+            ClientFrame::Sync { conv, after } => {
+                self.own(conn, &conv).await?;
+                conversation::sync(conn, &conv, after).await
+            }
+            ClientFrame::Close { conv, tags } => {
+                let c = self.own(conn, &conv).await?;
+                let tags = tags.unwrap_or_default();
+                conversation::close(&conn.state, &self.shop, c, Role::Agent, tags).await
+            }
+            ClientFrame::Note { conv, text } => {
+                let c = self.own(conn, &conv).await?;
+                let frame = ServerFrame::Note {
+                    conv: c.id.clone(),
+                    text,
+                    from: self.party.clone(),
+                    ts: now_ms(),
+                };
+                conversation::publish(&conn.state, &c.id, Audience::Staff, &frame).await
+            }
+            ClientFrame::Transfer { .. } => Err(ProtoError::new(
+                ErrorCode::Unavailable,
+                "transfers are not available yet in this version",
+            )),
+            ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
+            ClientFrame::Open { .. } | ClientFrame::Rate { .. } => Err(ProtoError::new(
+                ErrorCode::Forbidden,
+                format!("{} is for shoppers", frame.type_name()),
+            )),
+        }
+    }
+
+    /// Acts on an event from the agent's topic.
+    pub async fn on_event(&mut self, conn: &mut Conn, payload: Bytes) {
+        let event: AgentEvent = match serde_json::from_slice(&payload) {
+            Ok(e) => e,
+            Err(error) => {
+                tracing::warn!(agent = %self.agent.id, %error, "malformed agent event skipped");
+                return;
+            }
+        };
+        match event {
+            AgentEvent::Assigned { conversation } => {
+                let follow = conn
+                    .follow(topic::conversation(&conversation.conv), TopicKind::Frames)
+                    .await;
+                if let Err(e) = follow {
+                    conn.error(&e, Some(conversation.conv.to_string()));
+                }
+                conn.reply(&ServerFrame::Assigned(conversation));
+            }
+            AgentEvent::Unassigned { conv, reason } => {
+                conn.reply(&ServerFrame::Unassigned { conv, reason });
+            }
+            AgentEvent::Status { status } => conn.reply(&ServerFrame::Status { state: status }),
+        }
+    }
+
+    /// Called when the socket ends: an agent with no console left on this gateway goes offline.
+    pub async fn on_close(&mut self, conn: &mut Conn) {
+        let state = conn.state.clone();
+        if state.agent_disconnected(&self.shop.id, &self.agent.id) > 0 {
+            return;
+        }
+        if state.shutdown.is_cancelled() {
+            // A gateway restart is not the agent leaving: their console reconnects elsewhere.
+            return;
+        }
+        if let Err(e) = self.set_status(conn, AgentStatus::Offline).await {
+            tracing::warn!(agent = %self.agent.id, error = %e, "could not mark disconnected agent offline");
+        }
+    }
+
+    async fn set_status(&self, conn: &mut Conn, status: AgentStatus) -> Result<(), ProtoError> {
+        let state = &conn.state;
+        state
+            .store
+            .set_agent_status(&self.shop.id, &self.agent.id, status)
+            .await
+            .map_err(store_error)?;
+        let event = ShopEvent::AgentStatusChanged {
+            agent: self.agent.id.clone(),
+            status,
+        };
+        conversation::publish_shop_event(state, &self.shop.id, &event).await?;
+        let payload = serde_json::to_vec(&AgentEvent::Status { status }).unwrap_or_default();
+        state
+            .bus
+            .publish(&topic::agent(&self.shop.id, &self.agent.id), payload.into())
+            .await
+            .map_err(crate::conn::bus_error)
+    }
+
+    /// The conversation, if it is assigned to this agent.
+    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
+        let found = conn.state.store.conversation(conv).await.map_err(store_error)?;
+        match found {
+            Some(c) if c.shop == self.shop.id && c.agent.as_ref() == Some(&self.agent.id) => Ok(c),
+            Some(_) => Err(ProtoError::new(
+                ErrorCode::Forbidden,
+                format!("conversation {conv} is not assigned to you"),
+            )),
+            None => Err(ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))),
+        }
+    }
+}

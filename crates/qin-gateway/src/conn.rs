@@ -1,0 +1,108 @@
+//! One websocket connection's plumbing, shared by shopper and agent sessions: its outbox,
+//! the topics it follows, and the frames to write back after handling a client frame.
+
+use crate::hub::{ConnId, Member, Outgoing, TopicKind};
+use crate::state::GatewayState;
+use axum::extract::ws::Utf8Bytes;
+use qin_bus::BusError;
+use qin_proto::{ErrorCode, ProtoError, ServerFrame};
+use qin_store::StoreError;
+use std::collections::HashSet;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A connection as sessions see it.
+pub(crate) struct Conn {
+    pub id: ConnId,
+    pub state: GatewayState,
+    pub outbox: mpsc::Sender<Outgoing>,
+    pub kill: CancellationToken,
+    /// May see staff-only frames.
+    pub staff: bool,
+    topics: HashSet<String>,
+    /// Frames to write to this socket, in order, once the current frame is handled.
+    pub replies: Vec<Utf8Bytes>,
+}
+
+impl Conn {
+    pub fn new(state: GatewayState, outbox: mpsc::Sender<Outgoing>) -> Self {
+        Self {
+            id: state.hub.next_conn_id(),
+            state,
+            outbox,
+            kill: CancellationToken::new(),
+            staff: false,
+            topics: HashSet::new(),
+            replies: Vec::new(),
+        }
+    }
+
+    /// Queues `frame` for this socket.
+    pub fn reply(&mut self, frame: &ServerFrame) {
+        self.replies.push(frame.to_json().into());
+    }
+
+    /// Queues an `error` frame answering `reference`.
+    pub fn error(&mut self, err: &ProtoError, reference: Option<String>) {
+        self.reply(&ServerFrame::error(err, reference));
+    }
+
+    /// Follows `topic` (idempotent).
+    pub async fn follow(&mut self, topic: String, kind: TopicKind) -> Result<(), ProtoError> {
+        if self.topics.contains(&topic) {
+            return Ok(());
+        }
+        let member = Member {
+            outbox: self.outbox.clone(),
+            staff: self.staff,
+            kill: self.kill.clone(),
+        };
+        self.state
+            .hub
+            .join(&topic, kind, self.id, member)
+            .await
+            .map_err(bus_error)?;
+        self.topics.insert(topic);
+        Ok(())
+    }
+
+    /// Stops following `topic`.
+    pub fn unfollow(&mut self, topic: &str) {
+        if self.topics.remove(topic) {
+            self.state.hub.leave(topic, self.id);
+        }
+    }
+
+    /// Leaves every topic; called when the socket ends.
+    pub fn unfollow_all(&mut self) {
+        for topic in self.topics.drain() {
+            self.state.hub.leave(&topic, self.id);
+        }
+    }
+}
+
+/// How a store failure is told to a client; internals stay in the log.
+pub(crate) fn store_error(e: StoreError) -> ProtoError {
+    match e {
+        StoreError::Unavailable(detail) => {
+            tracing::warn!(%detail, "store unavailable");
+            ProtoError::new(ErrorCode::Unavailable, "storage is unavailable; retry shortly")
+        }
+        StoreError::Closed(conv) => {
+            ProtoError::new(ErrorCode::Conflict, format!("conversation {conv} is closed"))
+        }
+        StoreError::NotFound(conv) => {
+            ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))
+        }
+        StoreError::Corrupt(detail) => {
+            tracing::error!(%detail, "corrupt stored data");
+            ProtoError::new(ErrorCode::Internal, "internal error")
+        }
+    }
+}
+
+/// How a bus failure is told to a client.
+pub(crate) fn bus_error(e: BusError) -> ProtoError {
+    tracing::warn!(error = %e, "bus unavailable");
+    ProtoError::new(ErrorCode::Unavailable, "live delivery is unavailable; retry shortly")
+}

@@ -1,0 +1,209 @@
+//! Conversation actions shared by shoppers and agents once a session has checked the
+//! conversation is theirs: send, typing, read, sync, close; and publishing to its parties.
+
+use crate::conn::{Conn, bus_error, store_error};
+use crate::state::{GatewayState, now_ms};
+use qin_config::ShopConfig;
+use qin_proto::{
+    AgentEvent, Audience, ConvId, ConvState, ConversationView, Delivery, MessageKind, Party,
+    ProtoError, Role, ServerFrame, ShopEvent, ShopId, topic,
+};
+use qin_store::{Appended, Conversation, NewMessage};
+
+/// Most messages one `sync` replays; beyond it `recovered` is false and the client syncs again.
+pub(crate) const MAX_SYNC: usize = 5000;
+const SYNC_PAGE: usize = 500;
+
+/// The assigned agent of `conv` as a party, named from the config.
+pub(crate) fn agent_party(shop: &ShopConfig, conv: &Conversation) -> Option<Party> {
+    let id = conv.agent.as_ref()?;
+    let name = shop
+        .agent(id)
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| id.to_string());
+    Some(Party {
+        role: Role::Agent,
+        id: id.to_string(),
+        name,
+    })
+}
+
+/// The conversation as its parties see it, with its log's end.
+pub(crate) async fn view(
+    state: &GatewayState,
+    shop: &ShopConfig,
+    conv: &Conversation,
+) -> Result<ConversationView, ProtoError> {
+    let last_seq = state.store.last_seq(&conv.id).await.map_err(store_error)?;
+    Ok(conv.view(agent_party(shop, conv), last_seq))
+}
+
+/// Publishes `frame` to everyone following `conv` (or staff only).
+pub(crate) async fn publish(
+    state: &GatewayState,
+    conv: &ConvId,
+    audience: Audience,
+    frame: &ServerFrame,
+) -> Result<(), ProtoError> {
+    state
+        .bus
+        .publish(&topic::conversation(conv), Delivery::frame(audience, frame).into())
+        .await
+        .map_err(bus_error)
+}
+
+/// Tells the router and the auto-reply service about `event`.
+pub(crate) async fn publish_shop_event(
+    state: &GatewayState,
+    shop: &ShopId,
+    event: &ShopEvent,
+) -> Result<(), ProtoError> {
+    let payload = serde_json::to_vec(event).unwrap_or_default();
+    state
+        .bus
+        .publish(&topic::shop(shop), payload.into())
+        .await
+        .map_err(bus_error)
+}
+
+/// Appends a message, acks it to the sender and delivers it to every party. A retried `cid`
+/// is acked with its original `seq` and not delivered again.
+pub(crate) async fn send(
+    conn: &mut Conn,
+    conv: &Conversation,
+    from: &Party,
+    cid: String,
+    kind: MessageKind,
+    body: String,
+) -> Result<Appended, ProtoError> {
+    if !conv.is_open() {
+        return Err(store_error(qin_store::StoreError::Closed(conv.id.clone())));
+    }
+    let appended = conn
+        .state
+        .store
+        .append(
+            &conv.id,
+            NewMessage {
+                cid: cid.clone(),
+                from: from.clone(),
+                kind,
+                body,
+                ts: now_ms(),
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    conn.reply(&ServerFrame::Ack {
+        conv: conv.id.clone(),
+        cid,
+        seq: appended.message.seq,
+    });
+    if !appended.duplicate {
+        let frame = ServerFrame::Message(appended.message.clone());
+        if let Err(e) = publish(&conn.state, &conv.id, Audience::All, &frame).await {
+            // Stored and acked: the parties recover it with `sync`.
+            tracing::warn!(conv = %conv.id, seq = appended.message.seq, error = %e, "message stored but not delivered live");
+        }
+    }
+    Ok(appended)
+}
+
+/// Relays a typing indicator.
+pub(crate) async fn typing(
+    state: &GatewayState,
+    conv: &Conversation,
+    from: &Party,
+    on: bool,
+) -> Result<(), ProtoError> {
+    let frame = ServerFrame::Typing {
+        conv: conv.id.clone(),
+        on,
+        from: from.clone(),
+    };
+    publish(state, &conv.id, Audience::All, &frame).await
+}
+
+/// Relays a read receipt.
+pub(crate) async fn read(
+    state: &GatewayState,
+    conv: &Conversation,
+    from: &Party,
+    seq: u64,
+) -> Result<(), ProtoError> {
+    let frame = ServerFrame::Read {
+        conv: conv.id.clone(),
+        seq,
+        from: from.clone(),
+    };
+    publish(state, &conv.id, Audience::All, &frame).await
+}
+
+/// Replays the messages after `after` to this socket, then `synced`.
+pub(crate) async fn sync(conn: &mut Conn, conv: &ConvId, after: u64) -> Result<(), ProtoError> {
+    let mut upto = after;
+    let mut replayed = 0;
+    loop {
+        let page = conn
+            .state
+            .store
+            .messages_after(conv, upto, SYNC_PAGE)
+            .await
+            .map_err(store_error)?;
+        let full = page.len() == SYNC_PAGE;
+        for message in page {
+            upto = message.seq;
+            replayed += 1;
+            conn.reply(&ServerFrame::Message(message));
+        }
+        if !full || replayed >= MAX_SYNC {
+            break;
+        }
+    }
+    let last = conn.state.store.last_seq(conv).await.map_err(store_error)?;
+    conn.reply(&ServerFrame::Synced {
+        conv: conv.clone(),
+        upto: upto.max(after.min(last)),
+        // A client ahead of the log means the store lost history: say so rather than
+        // pretend the gap is filled.
+        recovered: upto >= last && after <= last,
+    });
+    Ok(())
+}
+
+/// Closes a conversation: stores it, tells its parties, frees the agent's slot.
+pub(crate) async fn close(
+    state: &GatewayState,
+    shop: &ShopConfig,
+    mut conv: Conversation,
+    by: Role,
+    tags: Vec<String>,
+) -> Result<(), ProtoError> {
+    if !conv.is_open() {
+        return Err(store_error(qin_store::StoreError::Closed(conv.id.clone())));
+    }
+    conv.state = ConvState::Closed;
+    conv.closed_at = Some(now_ms());
+    conv.tags = tags;
+    state.store.save_conversation(&conv).await.map_err(store_error)?;
+    let view = view(state, shop, &conv).await?;
+    publish(state, &conv.id, Audience::All, &ServerFrame::Conversation(view)).await?;
+    publish_shop_event(state, &shop.id, &ShopEvent::ChatClosed {
+        conv: conv.id.clone(),
+        by,
+    })
+    .await?;
+    if let Some(agent) = &conv.agent {
+        let event = AgentEvent::Unassigned {
+            conv: conv.id.clone(),
+            reason: "closed".into(),
+        };
+        let payload = serde_json::to_vec(&event).unwrap_or_default();
+        state
+            .bus
+            .publish(&topic::agent(&shop.id, agent), payload.into())
+            .await
+            .map_err(bus_error)?;
+    }
+    Ok(())
+}

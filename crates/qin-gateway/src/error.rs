@@ -1,0 +1,48 @@
+//! The REST API's error: a status code and `{"error": {"code", "message"}}`, internals hidden.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use qin_proto::ErrorCode;
+use qin_store::StoreError;
+
+/// An error answer of the REST API.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with `code` and a message for the client.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A store failure, told to the client without internals.
+    pub fn store(e: StoreError) -> Self {
+        let e = crate::conn::store_error(e);
+        Self::new(e.code, e.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match self.code {
+            ErrorCode::BadFrame => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,248 @@
+//! A shopper's socket session: identity, persona groups, opening chats, talking in them.
+
+use crate::auth::{Claims, TokenKind};
+use crate::conn::{Conn, store_error};
+use crate::conversation::{self, view};
+use crate::hub::TopicKind;
+use crate::state::{GatewayState, now_ms, random_id};
+use qin_config::ShopConfig;
+use qin_proto::{
+    AgentId, AgentStatus, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, GroupLive, Party,
+    ProtoError, Role, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
+};
+use qin_store::Conversation;
+use std::sync::Arc;
+
+/// A shopper who has said `hello`.
+pub(crate) struct ShopperSession {
+    shop: Arc<ShopConfig>,
+    visitor: VisitorId,
+    party: Party,
+}
+
+impl ShopperSession {
+    /// Handles `hello`: keeps the identity of a genuine token, else mints a new one.
+    pub async fn hello(
+        conn: &mut Conn,
+        shop_id: ShopId,
+        token: Option<String>,
+    ) -> Result<Self, ProtoError> {
+        let state = conn.state.clone();
+        let shop = state
+            .shop(&shop_id)
+            .ok_or_else(|| ProtoError::new(ErrorCode::NotFound, format!("no shop {shop_id}")))?;
+        let now = now_ms();
+        let known = token
+            .and_then(|t| state.tokens.verify(&t, now))
+            .filter(|c| c.kind == TokenKind::Shopper && c.shop == shop_id)
+            .and_then(|c| VisitorId::parse(c.sub));
+        let visitor = match known {
+            Some(v) => v,
+            None => VisitorId::parse(random_id('v'))
+                .ok_or_else(|| ProtoError::new(ErrorCode::Internal, "id generation failed"))?,
+        };
+        // Re-issued on every visit, so a returning shopper's identity does not expire.
+        let token = state.tokens.sign(&Claims {
+            kind: TokenKind::Shopper,
+            shop: shop_id.clone(),
+            sub: visitor.to_string(),
+            exp: now + state.config.server.shopper_token_ttl_s as i64 * 1000,
+        });
+        let party = Party {
+            role: Role::Shopper,
+            id: visitor.to_string(),
+            name: format!("亲{}", &visitor.as_str()[1..5.min(visitor.as_str().len())]),
+        };
+        let session = Self {
+            shop,
+            visitor,
+            party,
+        };
+        conn.follow(topic::groups(&shop_id), TopicKind::Frames)
+            .await?;
+        let open = state
+            .store
+            .open_conversations_of_shopper(&shop_id, &session.visitor)
+            .await
+            .map_err(store_error)?;
+        let mut conversations = Vec::with_capacity(open.len());
+        for conv in &open {
+            conn.follow(topic::conversation(&conv.id), TopicKind::Frames)
+                .await?;
+            conversations.push(view(&state, &session.shop, conv).await?);
+        }
+        let groups = groups_live(&state, &session.shop).await?;
+        conn.reply(&ServerFrame::Welcome(Welcome {
+            role: Role::Shopper,
+            shop: shop_id,
+            shop_name: session.shop.name.clone(),
+            visitor_id: Some(session.visitor.clone()),
+            token: Some(token),
+            agent: None,
+            group: None,
+            status: None,
+            max_chats: None,
+            groups,
+            conversations,
+        }));
+        Ok(session)
+    }
+
+    /// Handles a frame after `hello`.
+    pub async fn on_frame(&mut self, conn: &mut Conn, frame: ClientFrame) -> Result<(), ProtoError> {
+        match frame {
+            ClientFrame::Open { group, agent } => self.open(conn, group, agent).await,
+            ClientFrame::Send {
+                conv,
+                cid,
+                kind,
+                body,
+            } => {
+                let c = self.own(conn, &conv).await?;
+                let appended = conversation::send(conn, &c, &self.party, cid, kind, body.clone()).await?;
+                if !appended.duplicate {
+                    let event = ShopEvent::ShopperMessage {
+                        conv,
+                        seq: appended.message.seq,
+                        kind,
+                        body,
+                    };
+                    conversation::publish_shop_event(&conn.state, &self.shop.id, &event).await?;
+                }
+                Ok(())
+            }
+            ClientFrame::Typing { conv, on } => {
+                let c = self.own(conn, &conv).await?;
+                conversation::typing(&conn.state, &c, &self.party, on).await
+            }
+            ClientFrame::Read { conv, seq } => {
+                let c = self.own(conn, &conv).await?;
+                conversation::read(&conn.state, &c, &self.party, seq).await
+            }
+            ClientFrame::Sync { conv, after } => {
+                self.own(conn, &conv).await?;
+                conversation::sync(conn, &conv, after).await
+            }
+            ClientFrame::Close { conv, .. } => {
+                let c = self.own(conn, &conv).await?;
+                conversation::close(&conn.state, &self.shop, c, Role::Shopper, Vec::new()).await
+            }
+            ClientFrame::Rate {
+                conv,
+                score,
+                comment: _,
+            } => {
+                let mut c = self.own(conn, &conv).await?;
+                if c.is_open() {
+                    // Only a closed conversation is safe to rewrite: an open one may be
+                    // (re)assigned by the router at this very moment.
+                    return Err(ProtoError::new(ErrorCode::Conflict, "rate a chat once it is closed"));
+                }
+                c.rating = Some(score);
+                conn.state.store.save_conversation(&c).await.map_err(store_error)
+            }
+            ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
+            ClientFrame::Status { .. }
+            | ClientFrame::Transfer { .. }
+            | ClientFrame::Note { .. } => Err(ProtoError::new(
+                ErrorCode::Forbidden,
+                format!("{} is for agents", frame.type_name()),
+            )),
+        }
+    }
+
+    /// The conversation, if it is this shopper's.
+    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
+        let found = conn.state.store.conversation(conv).await.map_err(store_error)?;
+        match found {
+            Some(c) if c.shop == self.shop.id && c.shopper.id == self.visitor.as_str() => Ok(c),
+            Some(_) => Err(ProtoError::new(
+                ErrorCode::Forbidden,
+                format!("conversation {conv} is not yours"),
+            )),
+            None => Err(ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))),
+        }
+    }
+
+    async fn open(
+        &self,
+        conn: &mut Conn,
+        group: Option<GroupId>,
+        agent: Option<AgentId>,
+    ) -> Result<(), ProtoError> {
+        let group = group.unwrap_or_else(|| self.shop.default_group.clone());
+        if self.shop.group(&group).is_none() {
+            return Err(ProtoError::new(ErrorCode::NotFound, format!("no persona group {group}")));
+        }
+        if let Some(a) = &agent {
+            if self.shop.agent(a).is_none() {
+                return Err(ProtoError::new(ErrorCode::NotFound, format!("no agent {a}")));
+            }
+        }
+        let state = conn.state.clone();
+        let open = state
+            .store
+            .open_conversations_of_shopper(&self.shop.id, &self.visitor)
+            .await
+            .map_err(store_error)?;
+        let limit = state.config.limits.open_chats_per_shopper;
+        if open.len() >= limit {
+            return Err(ProtoError::new(
+                ErrorCode::Conflict,
+                format!("at most {limit} open chats at once; close one first"),
+            ));
+        }
+        let id = ConvId::parse(random_id('c'))
+            .ok_or_else(|| ProtoError::new(ErrorCode::Internal, "id generation failed"))?;
+        let conv = Conversation {
+            id: id.clone(),
+            shop: self.shop.id.clone(),
+            shopper: self.party.clone(),
+            group: group.clone(),
+            requested_agent: agent.clone(),
+            state: ConvState::Queued,
+            agent: None,
+            opened_at: now_ms(),
+            closed_at: None,
+            tags: Vec::new(),
+            rating: None,
+        };
+        state.store.save_conversation(&conv).await.map_err(store_error)?;
+        // Follow before telling the router, so its decision reaches this socket.
+        conn.follow(topic::conversation(&id), TopicKind::Frames).await?;
+        conn.reply(&ServerFrame::Conversation(conv.view(None, 0)));
+        let event = ShopEvent::ChatOpened {
+            conv: id,
+            shopper: self.party.clone(),
+            group,
+            requested_agent: agent,
+        };
+        conversation::publish_shop_event(&state, &self.shop.id, &event).await
+    }
+}
+
+/// The shop's persona groups with live availability: as the router last wrote it, or
+/// (before any router ran) from the config and the agents' recorded statuses.
+async fn groups_live(state: &GatewayState, shop: &ShopConfig) -> Result<Vec<GroupLive>, ProtoError> {
+    let live = state.store.groups_live(&shop.id).await.map_err(store_error)?;
+    if !live.is_empty() {
+        return Ok(live);
+    }
+    let statuses = state.store.agent_statuses(&shop.id).await.map_err(store_error)?;
+    Ok(shop
+        .groups
+        .iter()
+        .map(|g| GroupLive {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            tagline: g.tagline.clone(),
+            online: shop
+                .agents
+                .iter()
+                .filter(|a| a.group == g.id && statuses.get(&a.id) == Some(&AgentStatus::Online))
+                .count() as u32,
+            waiting: 0,
+            eta_s: 0,
+        })
+        .collect())
+}

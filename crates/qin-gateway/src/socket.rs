@@ -1,0 +1,185 @@
+//! The websocket loop every shopper and agent socket runs: hello first, then frames in,
+//! hub deliveries out, with size and rate limits, slow-consumer and shutdown handling.
+
+use crate::agent::AgentSession;
+use crate::conn::Conn;
+use crate::hub::Outgoing;
+use crate::rate::RateLimit;
+use crate::shopper::ShopperSession;
+use crate::state::GatewayState;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use qin_proto::{ClientFrame, ErrorCode, ProtoError, Role};
+use tokio::sync::mpsc;
+
+/// Close code sent when the gateway shuts down: reconnect (to any gateway) and `sync`.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code sent to a socket that did not read its frames fast enough: reconnect and `sync`.
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+/// Close code sent when `hello` is refused (bad token, unknown shop).
+pub const CLOSE_UNAUTHORIZED: u16 = 4001;
+
+/// `GET /ws/shopper`.
+pub async fn shopper(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> Response {
+    upgrade(ws, state, Role::Shopper)
+}
+
+/// `GET /ws/agent`.
+pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> Response {
+    upgrade(ws, state, Role::Agent)
+}
+
+fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
+    let limit = state.config.limits.max_frame_bytes;
+    // Small buffers keep an idle socket cheap (axum's defaults cost ~130 KiB each). Frames a
+    // little over the limit still arrive and get a `too_large` error; far larger ones are
+    // refused by the websocket layer itself, which closes the socket (1009).
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(limit * 4)
+        .max_frame_size(limit * 4)
+        .on_upgrade(move |socket| run(socket, state, role))
+}
+
+enum Session {
+    Shopper(ShopperSession),
+    Agent(AgentSession),
+}
+
+async fn run(socket: WebSocket, state: GatewayState, role: Role) {
+    let limits = state.config.limits.clone();
+    let frame_limits = limits.frame_limits();
+    let shutdown = state.shutdown.clone();
+    let (outbox_tx, mut outbox) = mpsc::channel(limits.outbox_frames);
+    let mut conn = Conn::new(state, outbox_tx);
+    let kill = conn.kill.clone();
+    let mut rate = RateLimit::new(limits.frames_per_s, limits.frame_burst);
+    let mut session: Option<Session> = None;
+    let (mut sink, mut stream) = socket.split();
+    let close = loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, "gateway shutting down; reconnect")),
+            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, "too slow to keep up; reconnect and sync")),
+            Some(out) = outbox.recv() => match out {
+                Outgoing::Frame(text) => conn.replies.push(text),
+                Outgoing::Event(payload) => {
+                    if let Some(Session::Agent(agent)) = session.as_mut() {
+                        agent.on_event(&mut conn, payload).await;
+                    }
+                }
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    if !rate.allow(tokio::time::Instant::now()) {
+                        let err = ProtoError::new(ErrorCode::RateLimited, "too many frames; slow down");
+                        conn.error(&err, None);
+                    } else if let Err(refused) = handle(&mut conn, &mut session, role, &text, &frame_limits).await {
+                        flush(&mut sink, &mut conn.replies).await;
+                        break Some((CLOSE_UNAUTHORIZED, refused));
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    conn.error(&ProtoError::bad_frame("binary frames are not supported; send JSON text"), None);
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+            },
+        }
+        if !flush(&mut sink, &mut conn.replies).await {
+            break None;
+        }
+    };
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = sink.send(Message::Close(Some(frame))).await;
+    }
+    if let Some(Session::Agent(agent)) = session.as_mut() {
+        agent.on_close(&mut conn).await;
+    }
+    conn.unfollow_all();
+}
+
+/// Handles one client text frame. `Err` means the socket must close (refused `hello`).
+async fn handle(
+    conn: &mut Conn,
+    session: &mut Option<Session>,
+    role: Role,
+    text: &str,
+    limits: &qin_proto::Limits,
+) -> Result<(), &'static str> {
+    let frame = match ClientFrame::parse(text, limits) {
+        Ok(frame) => frame,
+        Err(e) => {
+            conn.error(&e, reference(text));
+            return Ok(());
+        }
+    };
+    let reference = frame_reference(&frame);
+    let result = match (session.as_mut(), frame) {
+        (None, ClientFrame::Hello { shop, token }) => {
+            let started = match role {
+                Role::Agent => AgentSession::hello(conn, shop, token).await.map(Session::Agent),
+                _ => ShopperSession::hello(conn, shop, token).await.map(Session::Shopper),
+            };
+            match started {
+                Ok(s) => {
+                    *session = Some(s);
+                    Ok(())
+                }
+                Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::NotFound) => {
+                    conn.error(&e, Some("hello".into()));
+                    return Err("hello refused");
+                }
+                Err(e) => Err(e),
+            }
+        }
+        (None, _) => Err(ProtoError::new(
+            ErrorCode::Unauthorized,
+            "the first frame must be hello",
+        )),
+        (Some(Session::Shopper(s)), frame) => s.on_frame(conn, frame).await,
+        (Some(Session::Agent(a)), frame) => a.on_frame(conn, frame).await,
+    };
+    if let Err(e) = result {
+        conn.error(&e, Some(reference));
+    }
+    Ok(())
+}
+
+/// What an error answers: the `cid` of a send, else the frame's type.
+fn frame_reference(frame: &ClientFrame) -> String {
+    match frame {
+        ClientFrame::Send { cid, .. } => cid.clone(),
+        other => other.type_name().to_owned(),
+    }
+}
+
+/// Best-effort reference for a frame that did not parse: its `cid` or `type` if readable.
+fn reference(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let pick = |k: &str| value.get(k)?.as_str().map(|s| s.chars().take(64).collect());
+    pick("cid").or_else(|| pick("type"))
+}
+
+/// Writes queued frames; false when the socket is gone.
+async fn flush(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    replies: &mut Vec<Utf8Bytes>,
+) -> bool {
+    if replies.is_empty() {
+        return true;
+    }
+    for text in replies.drain(..) {
+        if sink.feed(Message::Text(text)).await.is_err() {
+            return false;
+        }
+    }
+    sink.flush().await.is_ok()
+}

@@ -1,0 +1,110 @@
+//! What every request and socket of a gateway shares: config, backends, hub, token keys.
+
+use crate::auth::Tokens;
+use crate::hub::Hub;
+use qin_bus::Bus;
+use qin_config::{Config, ShopConfig};
+use qin_proto::{AgentId, Millis, ShopId};
+use qin_store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+
+/// Shared gateway state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct GatewayState {
+    /// The whole configuration.
+    pub config: Arc<Config>,
+    /// Durable state.
+    pub store: Arc<dyn Store>,
+    /// Live fan-out between processes.
+    pub bus: Arc<dyn Bus>,
+    /// This node's local fan-out to sockets.
+    pub hub: Hub,
+    /// Token signing and checking.
+    pub tokens: Tokens,
+    /// Cancelled when the gateway shuts down: sockets say goodbye and close.
+    pub shutdown: CancellationToken,
+    shops: Arc<HashMap<ShopId, Arc<ShopConfig>>>,
+    agent_sockets: Arc<Mutex<HashMap<(ShopId, AgentId), usize>>>,
+}
+
+impl GatewayState {
+    /// State for a gateway over `store` and `bus`, signing tokens with `secret`.
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        secret: &[u8],
+        shutdown: CancellationToken,
+    ) -> Self {
+        let shops = config
+            .shops
+            .iter()
+            .map(|s| (s.id.clone(), Arc::new(s.clone())))
+            .collect();
+        Self {
+            hub: Hub::new(bus.clone()),
+            config,
+            store,
+            bus,
+            tokens: Tokens::new(secret),
+            shutdown,
+            shops: Arc::new(shops),
+            agent_sockets: Arc::default(),
+        }
+    }
+
+    /// A shop's configuration.
+    pub fn shop(&self, id: &ShopId) -> Option<Arc<ShopConfig>> {
+        self.shops.get(id).cloned()
+    }
+
+    /// Counts an agent's socket on this gateway; returns how many it now has.
+    pub(crate) fn agent_connected(&self, shop: &ShopId, agent: &AgentId) -> usize {
+        let mut sockets = self.agent_sockets.lock().unwrap_or_else(|p| p.into_inner());
+        let n = sockets.entry((shop.clone(), agent.clone())).or_default();
+        *n += 1;
+        *n
+    }
+
+    /// Uncounts an agent's socket; returns how many remain on this gateway.
+    pub(crate) fn agent_disconnected(&self, shop: &ShopId, agent: &AgentId) -> usize {
+        let mut sockets = self.agent_sockets.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (shop.clone(), agent.clone());
+        let left = match sockets.get_mut(&key) {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n
+            }
+            None => 0,
+        };
+        if left == 0 {
+            sockets.remove(&key);
+        }
+        left
+    }
+}
+
+/// Now, in ms since the epoch.
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or_default()
+}
+
+/// A random id such as `c4bX9…`: `prefix` then 15 base62 characters (~89 bits).
+pub fn random_id(prefix: char) -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let mut id = String::with_capacity(16);
+    id.push(prefix);
+    id.extend(
+        rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(15)
+            .map(char::from),
+    );
+    id
+}

@@ -1,0 +1,29 @@
+//! The pages served by the gateway: the demo storefront with the chat widget at `/` and the
+//! agent console at `/console`. Plain files compiled into the binary; no build step.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+macro_rules! asset {
+    ($name:ident, $file:literal, $mime:literal) => {
+        /// Serves `web/
+        #[doc = $file]
+        /// `.
+        pub async fn $name() -> impl IntoResponse {
+            (
+                [
+                    (header::CONTENT_TYPE, $mime),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                include_str!(concat!("../web/", $file)),
+            )
+        }
+    };
+}
+
+asset!(index, "index.html", "text/html; charset=utf-8");
+asset!(widget_js, "widget.js", "text/javascript; charset=utf-8");
+asset!(widget_css, "widget.css", "text/css; charset=utf-8");
+asset!(console, "console.html", "text/html; charset=utf-8");
+asset!(console_js, "console.js", "text/javascript; charset=utf-8");
+asset!(console_css, "console.css", "text/css; charset=utf-8");

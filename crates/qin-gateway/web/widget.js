@@ -1,0 +1,503 @@
+// Qin chat widget for a shop's storefront: the shopper picks a persona group, chats with the
+// assigned agent over the /ws/shopper websocket, sees queue position, typing and read marks,
+// and rates the chat. Mounts into <div data-qin-widget data-shop="…">; no dependencies.
+
+const RETRY_MAX_MS = 10_000;
+const TYPING_IDLE_MS = 3_000; // say "stopped typing" after this much quiet
+const TYPING_REFRESH_MS = 2_000; // repeat "typing" at most this often while keys are pressed
+const TYPING_SHOW_MS = 6_000; // hide the agent's typing mark if its "off" gets lost
+const KEEP_MESSAGES = 300; // messages kept in localStorage so a reload shows the chat
+const MARKS = {
+  pending: '发送中… · sending',
+  sent: '已发送 · sent',
+  read: '已读 · read',
+  failed: '发送失败，点此重试 · failed, tap to retry',
+};
+
+const mount = document.querySelector('[data-qin-widget]');
+const shop = mount.dataset.shop;
+const keys = {
+  token: `qin.shopper.${shop}`,
+  chat: `qin.shopper.${shop}.chat`,
+  panel: `qin.shopper.${shop}.panel`,
+};
+
+// ---- small helpers ----
+
+/** Creates an element; strings among `children` become text nodes, never HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'testid') el.dataset.testid = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  el.append(...children.filter((c) => c != null));
+  return el;
+}
+
+/** Keeps `container`'s children in the order of `entries`, reusing each entry's element by `key`. */
+function renderList(container, entries, cache, build, update) {
+  const live = new Set();
+  let at = container.firstChild;
+  for (const entry of entries) {
+    let el = cache.get(entry.key);
+    if (!el) cache.set(entry.key, (el = build(entry)));
+    update(el, entry);
+    live.add(entry.key);
+    if (el === at) at = at.nextSibling;
+    else container.insertBefore(el, at);
+  }
+  for (const [key, el] of cache) {
+    if (live.has(key)) continue;
+    el.remove();
+    cache.delete(key);
+  }
+}
+
+const newCid = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
+const eta = (s) => (s == null ? '' : s < 60 ? `，约 ${s} 秒` : `，约 ${Math.round(s / 60)} 分钟`);
+
+/** A websocket to `path` that reconnects after 1 s, 2 s, 4 s … 10 s until `healthy()` resets the wait. */
+class Link {
+  constructor(path, on) {
+    this.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
+    this.on = on;
+    this.wait = 1000;
+    this.connect();
+  }
+
+  connect() {
+    this.on.status('connecting');
+    const ws = (this.ws = new WebSocket(this.url));
+    ws.onopen = () => this.on.open();
+    ws.onmessage = (e) => this.on.frame(JSON.parse(e.data));
+    ws.onclose = () => {
+      this.on.status('offline', this.wait);
+      setTimeout(() => this.connect(), this.wait);
+      this.wait = Math.min(this.wait * 2, RETRY_MAX_MS);
+    };
+  }
+
+  healthy() {
+    this.wait = 1000;
+    this.on.status('online');
+  }
+
+  /** Sends `frame` if the socket is open; says whether it did. */
+  send(frame) {
+    const open = this.ws.readyState === WebSocket.OPEN;
+    if (open) this.ws.send(JSON.stringify(frame));
+    return open;
+  }
+}
+
+// ---- state ----
+
+const state = {
+  link: 'connecting', // connecting | online (welcomed) | offline
+  retryMs: 0,
+  shopName: '',
+  groups: [],
+  opening: false, // an `open` is on its way
+  conv: null, // ConversationView of the current chat; null while picking a group
+  messages: new Map(), // seq → message of the current chat
+  pending: new Map(), // cid → {cid, body, ts, failed}: sent, not yet acknowledged
+  readSent: 0, // highest seq we reported as read
+  peerRead: 0, // highest seq the agent read
+  peerTyping: 0, // show "agent is typing" until this time (ms)
+  rated: 0,
+  panelOpen: sessionStorage.getItem(keys.panel) === '1',
+  scrollDown: false,
+};
+
+const highestSeq = () => Math.max(0, ...state.messages.keys());
+const sortedMessages = () => [...state.messages.values()].sort((a, b) => a.seq - b.seq);
+const unreadCount = () =>
+  [...state.messages.values()].filter((m) => m.from.role !== 'shopper' && m.seq > state.readSent).length;
+
+// ---- protocol ----
+
+const link = new Link('/ws/shopper', {
+  open: () => link.send({ type: 'hello', shop, token: localStorage.getItem(keys.token) }),
+  frame: onFrame,
+  status: (s, retryMs) => {
+    Object.assign(state, { link: s, retryMs });
+    changed();
+  },
+});
+
+function onFrame(f) {
+  const ours = state.conv && f.conv === state.conv.conv;
+  switch (f.type) {
+    case 'welcome':
+      onWelcome(f);
+      break;
+    case 'groups':
+      state.groups = f.groups;
+      break;
+    case 'conversation':
+      state.opening = false;
+      if (ours) state.conv = f;
+      else if (f.state !== 'closed') enter(f);
+      break;
+    case 'ack':
+      if (ours) onAck(f);
+      break;
+    case 'message':
+      if (ours) onMessage(f);
+      break;
+    case 'typing':
+      if (ours && f.from.role !== 'shopper') {
+        state.peerTyping = f.on ? Date.now() + TYPING_SHOW_MS : 0;
+        if (f.on) setTimeout(changed, TYPING_SHOW_MS);
+      }
+      break;
+    case 'read':
+      if (ours && f.from.role === 'agent') state.peerRead = Math.max(state.peerRead, f.seq);
+      break;
+    case 'synced':
+      if (ours && !f.recovered) toast('部分历史消息无法恢复 · some history could not be recovered');
+      break;
+    case 'error':
+      onError(f);
+      break;
+  }
+  changed();
+}
+
+function onWelcome(w) {
+  if (w.token) localStorage.setItem(keys.token, w.token);
+  state.shopName = w.shop_name;
+  state.groups = w.groups ?? [];
+  link.healthy();
+  const same = state.conv && w.conversations.find((c) => c.conv === state.conv.conv);
+  const open = w.conversations.findLast((c) => c.state !== 'closed');
+  if (same) {
+    state.conv = same;
+    resume();
+  } else if (open) {
+    enter(open);
+  } else if (state.conv) {
+    state.conv = { ...state.conv, state: 'closed' }; // it ended while we were away
+  }
+}
+
+/** Makes `view` the current chat, with what this browser kept of it. */
+function enter(view) {
+  const kept = JSON.parse(localStorage.getItem(keys.chat) ?? 'null');
+  const saved = kept?.conv === view.conv ? kept : { messages: [], readSent: 0, peerRead: 0 };
+  Object.assign(state, {
+    conv: view,
+    messages: new Map(saved.messages.map((m) => [m.seq, m])),
+    pending: new Map(),
+    readSent: saved.readSent,
+    peerRead: saved.peerRead,
+    peerTyping: 0,
+    rated: 0,
+  });
+  resume();
+}
+
+/** Fetches what we missed, then retries unacknowledged sends (the server dedupes by cid). */
+function resume() {
+  link.send({ type: 'sync', conv: state.conv.conv, after: highestSeq() });
+  for (const cid of state.pending.keys()) transmit(cid);
+}
+
+function onAck({ cid, seq }) {
+  const p = state.pending.get(cid);
+  if (!p) return;
+  state.pending.delete(cid);
+  if (!state.messages.has(seq)) {
+    const from = { role: 'shopper', id: '', name: '' };
+    state.messages.set(seq, { conv: state.conv.conv, seq, cid, from, kind: 'text', body: p.body, ts: p.ts });
+  }
+}
+
+function onMessage(m) {
+  state.messages.set(m.seq, m);
+  if (m.from.role === 'shopper') state.pending.delete(m.cid);
+  else state.peerTyping = 0;
+}
+
+function onError(e) {
+  if (e.code === 'unauthorized' && state.link !== 'online') {
+    localStorage.removeItem(keys.token); // a stale identity: come back as a new visitor
+    link.ws.close();
+    return;
+  }
+  const p = state.pending.get(e.ref);
+  if (p) p.failed = true;
+  if (e.ref === 'open') state.opening = false;
+  toast(e.message);
+}
+
+function transmit(cid) {
+  const { body } = state.pending.get(cid);
+  link.send({ type: 'send', conv: state.conv.conv, cid, kind: 'text', body });
+}
+
+let typingOn = false;
+let typingSentAt = 0;
+let typingIdle = 0;
+
+function typing(on) {
+  clearTimeout(typingIdle);
+  if (on) typingIdle = setTimeout(() => typing(false), TYPING_IDLE_MS);
+  const conv = state.conv;
+  if (!conv || conv.state === 'closed') return;
+  const refresh = on && Date.now() - typingSentAt > TYPING_REFRESH_MS;
+  if (on === typingOn && !refresh) return;
+  if (link.send({ type: 'typing', conv: conv.conv, on })) {
+    typingOn = on;
+    typingSentAt = Date.now();
+  }
+}
+
+// ---- user actions ----
+
+function setPanel(open) {
+  state.panelOpen = open;
+  sessionStorage.setItem(keys.panel, open ? '1' : '0');
+  changed();
+  if (open) setTimeout(() => ui.input.focus(), 0);
+}
+
+function openChat(group) {
+  if (link.send({ type: 'open', group })) state.opening = true;
+  changed();
+}
+
+function submit(ev) {
+  ev.preventDefault();
+  const body = ui.input.value.trim();
+  if (!body || !state.conv) return;
+  ui.input.value = '';
+  const cid = newCid();
+  state.pending.set(cid, { cid, body, ts: Date.now(), failed: false });
+  state.scrollDown = true;
+  typing(false);
+  transmit(cid);
+  changed();
+}
+
+function retry(cid) {
+  const p = state.pending.get(cid);
+  if (!p?.failed) return;
+  p.failed = false;
+  transmit(cid);
+  changed();
+}
+
+function rate(score) {
+  if (link.send({ type: 'rate', conv: state.conv.conv, score })) state.rated = score;
+  changed();
+}
+
+function newChat() {
+  localStorage.removeItem(keys.chat);
+  Object.assign(state, { conv: null, messages: new Map(), pending: new Map() });
+  changed();
+}
+
+// ---- view ----
+
+const ui = buildUi();
+const groupCache = new Map();
+const threadCache = new Map();
+let threadConv = null;
+let toastTimer = 0;
+
+function buildUi() {
+  const ui = {};
+  ui.badge = h('span', { class: 'qin-badge', testid: 'unread-badge', hidden: true });
+  ui.launcher = h('button', { class: 'qin-launcher', type: 'button', testid: 'widget-launcher', 'aria-expanded': 'false', onclick: () => setPanel(!state.panelOpen) },
+    h('span', { class: 'qin-launcher-mark' }, '亲'), h('span', {}, '在线客服'), ui.badge);
+  ui.title = h('strong', {});
+  ui.conn = h('span', { class: 'qin-conn', testid: 'conn-status' });
+  ui.endChat = h('button', { class: 'qin-end', type: 'button', testid: 'close-chat', onclick: () => link.send({ type: 'close', conv: state.conv.conv }) }, '结束对话');
+  ui.status = h('div', { class: 'qin-status', testid: 'conv-status' });
+  ui.groupList = h('div', { class: 'qin-group-list' });
+  ui.groups = h('div', { class: 'qin-groups', testid: 'group-picker' },
+    h('p', { class: 'qin-hello' }, '亲，欢迎光临！选一位合您口味的客服吧～'),
+    h('p', { class: 'qin-hello-en' }, 'Pick the persona you would like to chat with.'),
+    ui.groupList);
+  ui.thread = h('div', { class: 'qin-thread', testid: 'messages', role: 'log', 'aria-live': 'polite' });
+  ui.typing = h('div', { class: 'qin-typing', testid: 'typing', hidden: true }, h('span', { class: 'qin-dots' }, h('i'), h('i'), h('i')), '客服正在输入… · agent is typing');
+  ui.stars = [1, 2, 3, 4, 5].map((n) => h('button', { class: 'qin-star', type: 'button', testid: `rate-${n}`, 'aria-label': `${n} 星`, onclick: () => rate(n) }, '★'));
+  ui.rateHint = h('span', {}, '为本次服务打分 · Rate this chat');
+  ui.closed = h('div', { class: 'qin-closed', testid: 'closed-notice' },
+    h('p', {}, '本次对话已结束 · This chat has ended'),
+    h('div', { class: 'qin-rate' }, ui.rateHint, h('div', { class: 'qin-stars' }, ...ui.stars)),
+    h('button', { class: 'qin-new', type: 'button', testid: 'new-chat', onclick: newChat }, '发起新咨询 · New chat'));
+  ui.input = h('input', { class: 'qin-input', testid: 'composer-input', placeholder: '亲，想问点什么？ · Type a message', maxlength: '4000', autocomplete: 'off', 'aria-label': '消息 Message', oninput: () => typing(ui.input.value !== '') });
+  ui.composer = h('form', { class: 'qin-composer', testid: 'composer', onsubmit: submit },
+    ui.input, h('button', { class: 'qin-send', type: 'submit', testid: 'send-button' }, '发送'));
+  ui.toast = h('div', { class: 'qin-toast', testid: 'error-toast', role: 'status', hidden: true });
+  ui.panel = h('section', { class: 'qin-panel', testid: 'widget-panel', role: 'dialog', 'aria-label': '在线客服 Chat', hidden: true, onkeydown: (e) => e.key === 'Escape' && setPanel(false) },
+    h('header', { class: 'qin-head' },
+      h('div', { class: 'qin-avatar' }, '芙'),
+      h('div', { class: 'qin-title' }, ui.title, ui.conn),
+      ui.endChat,
+      h('button', { class: 'qin-min', type: 'button', 'aria-label': '收起 Minimize', onclick: () => setPanel(false) }, '×')),
+    ui.status, ui.groups, ui.thread, ui.typing, ui.closed, ui.composer, ui.toast);
+  mount.append(ui.launcher, ui.panel);
+  return ui;
+}
+
+function toast(text) {
+  ui.toast.textContent = text;
+  ui.toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (ui.toast.hidden = true), 5000);
+}
+
+let scheduled = false;
+
+/** Re-renders (and saves) once after the current burst of frames and events. */
+function changed() {
+  if (scheduled) return;
+  scheduled = true;
+  setTimeout(() => {
+    scheduled = false;
+    markRead();
+    save();
+    render();
+  }, 0);
+}
+
+function markRead() {
+  const top = highestSeq();
+  const seen = state.panelOpen && document.visibilityState === 'visible';
+  if (seen && state.conv && top > state.readSent && link.send({ type: 'read', conv: state.conv.conv, seq: top })) {
+    state.readSent = top;
+  }
+}
+
+function save() {
+  if (!state.conv) return;
+  const { readSent, peerRead } = state;
+  const messages = sortedMessages().slice(-KEEP_MESSAGES);
+  localStorage.setItem(keys.chat, JSON.stringify({ conv: state.conv.conv, messages, readSent, peerRead }));
+}
+
+function render() {
+  const { conv } = state;
+  const closed = conv?.state === 'closed';
+  const unread = unreadCount();
+  ui.launcher.setAttribute('aria-expanded', String(state.panelOpen));
+  ui.badge.hidden = state.panelOpen || unread === 0;
+  ui.badge.textContent = unread > 99 ? '99+' : String(unread);
+  ui.panel.hidden = !state.panelOpen;
+  ui.panel.dataset.conv = conv?.conv ?? '';
+  ui.title.textContent = state.shopName || '在线客服';
+  ui.conn.dataset.state = state.link;
+  ui.conn.textContent = connText();
+  ui.status.hidden = !conv && !state.opening;
+  ui.status.dataset.state = conv?.state ?? 'opening';
+  ui.status.textContent = statusText();
+  ui.groups.hidden = !!conv;
+  ui.thread.hidden = !conv;
+  ui.endChat.hidden = !conv || closed;
+  ui.closed.hidden = !closed;
+  ui.composer.hidden = !conv || closed;
+  ui.typing.hidden = !conv || closed || state.peerTyping < Date.now();
+  ui.rateHint.textContent = state.rated ? '谢谢亲的评价！· Thanks for rating' : '为本次服务打分 · Rate this chat';
+  ui.stars.forEach((star, i) => {
+    star.classList.toggle('on', i < state.rated);
+    star.disabled = state.rated > 0;
+  });
+  renderList(ui.groupList, state.groups.map((g) => ({ key: g.id, g })), groupCache, buildGroup, updateGroup);
+  renderThread();
+}
+
+function connText() {
+  if (state.link === 'online') return '在线 · online';
+  if (state.link === 'connecting') return '连接中… · connecting';
+  return `已断开，${state.retryMs / 1000} 秒后重连 · reconnecting`;
+}
+
+function statusText() {
+  const c = state.conv;
+  if (!c) return state.opening ? '正在为您接通… · Connecting you…' : '';
+  const name = c.agent?.name ?? '';
+  const pos = c.position ?? 1;
+  switch (c.state) {
+    case 'queued':
+      return `排队中，前面还有 ${pos - 1} 位${eta(c.eta_s)} · You are number ${pos} in the queue`;
+    case 'waiting_agent':
+      return `正在等待 ${name} 接待${eta(c.eta_s)} · Waiting for ${name}`;
+    case 'assigned':
+      return `${name} 为您服务 · ${name} is helping you`;
+    default:
+      return '对话已结束 · Chat closed';
+  }
+}
+
+function buildGroup({ g }) {
+  return h('button', { class: 'qin-group', type: 'button', testid: `group-card-${g.id}`, 'data-group': g.id, onclick: () => openChat(g.id) });
+}
+
+function updateGroup(el, { g }) {
+  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无客服在线，可留言 · nobody online';
+  const queue = g.waiting > 0 ? `${g.waiting} 人排队${eta(g.eta_s)}` : '无需排队 · no wait';
+  el.disabled = state.link !== 'online' || state.opening;
+  el.classList.toggle('offline', g.online === 0);
+  el.replaceChildren(
+    h('span', { class: 'qin-group-name' }, g.name),
+    h('span', { class: 'qin-group-tag' }, g.tagline),
+    h('span', { class: 'qin-group-meta' }, h('i', { class: 'qin-dot' }), avail, h('br'), queue),
+  );
+}
+
+function renderThread() {
+  if (!state.conv) return;
+  if (threadConv !== state.conv.conv) {
+    threadConv = state.conv.conv;
+    ui.thread.replaceChildren();
+    threadCache.clear();
+  }
+  const t = ui.thread;
+  const stick = state.scrollDown || t.scrollHeight - t.scrollTop - t.clientHeight < 60;
+  const entries = [
+    ...sortedMessages().map((m) => ({
+      key: `m${m.seq}`, seq: m.seq, from: m.from, kind: m.kind, body: m.body, ts: m.ts,
+      mark: m.from.role === 'shopper' ? (m.seq <= state.peerRead ? 'read' : 'sent') : '',
+    })),
+    ...[...state.pending.values()].map((p) => ({
+      key: `p${p.cid}`, cid: p.cid, from: { role: 'shopper' }, kind: 'text', body: p.body, ts: p.ts,
+      mark: p.failed ? 'failed' : 'pending',
+    })),
+  ];
+  renderList(t, entries, threadCache, buildMsg, updateMsg);
+  if (stick) t.scrollTop = t.scrollHeight;
+  state.scrollDown = false;
+}
+
+function buildMsg(e) {
+  const role = e.from.role;
+  if (role === 'system') return h('div', { class: 'qin-msg system', testid: 'msg', 'data-role': role }, e.body);
+  const mine = role === 'shopper';
+  const who = role === 'bot' ? `${e.from.name} · 自动回复 auto-reply` : e.from.name;
+  const content = e.kind === 'image' && /^https?:\/\//.test(e.body)
+    ? h('img', { src: e.body, alt: '图片 image', loading: 'lazy', referrerpolicy: 'no-referrer' })
+    : e.body;
+  return h('div', { class: `qin-msg ${role}${mine ? ' mine' : ''}`, testid: 'msg', 'data-role': role, 'data-seq': e.seq, onclick: e.cid ? () => retry(e.cid) : null },
+    mine ? null : h('div', { class: 'qin-who' }, who),
+    h('div', { class: 'qin-bubble' }, content),
+    h('div', { class: 'qin-meta' }));
+}
+
+function updateMsg(el, e) {
+  if (e.from.role === 'system') return;
+  el.dataset.state = e.mark;
+  el.lastChild.textContent = [clock(e.ts), MARKS[e.mark]].filter(Boolean).join(' · ');
+}
+
+document.addEventListener('visibilitychange', changed);
+changed();

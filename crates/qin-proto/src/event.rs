@@ -1,0 +1,183 @@
+//! What travels on the bus between Qin's processes (never directly to clients).
+
+use crate::{AgentId, AgentStatus, ConvId, ConversationView, GroupId, MessageKind, Party, Role};
+use serde::{Deserialize, Serialize};
+
+/// Shop-wide events on `topic::shop`, consumed by the router and the auto-reply service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ShopEvent {
+    /// A shopper opened a conversation; it is stored with state `queued`.
+    ChatOpened {
+        /// Conversation.
+        conv: ConvId,
+        /// Who opened it.
+        shopper: Party,
+        /// The persona group chosen (or the shop's default).
+        group: GroupId,
+        /// An agent the shopper asked for.
+        #[serde(default)]
+        requested_agent: Option<AgentId>,
+    },
+    /// A conversation was closed by its shopper or agent.
+    ChatClosed {
+        /// Conversation.
+        conv: ConvId,
+        /// Who closed it.
+        by: Role,
+    },
+    /// An agent's status changed (already written to the store).
+    AgentStatusChanged {
+        /// Agent.
+        agent: AgentId,
+        /// New status.
+        status: AgentStatus,
+    },
+    /// A shopper's message was stored.
+    ShopperMessage {
+        /// Conversation.
+        conv: ConvId,
+        /// Its `seq`.
+        seq: u64,
+        /// Body kind.
+        kind: MessageKind,
+        /// Body.
+        body: String,
+    },
+    /// An agent's message was stored (lets the auto-reply service stay quiet).
+    AgentMessage {
+        /// Conversation.
+        conv: ConvId,
+        /// Its `seq`.
+        seq: u64,
+        /// Agent.
+        agent: AgentId,
+    },
+    /// The router decided where a conversation goes (already written to the store).
+    Routed {
+        /// Conversation.
+        conv: ConvId,
+        /// Persona group.
+        group: GroupId,
+        /// The decision.
+        outcome: RouteOutcome,
+    },
+}
+
+/// A routing decision's result, as other services need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RouteOutcome {
+    /// Given to `agent`.
+    Assigned {
+        /// Agent.
+        agent: AgentId,
+    },
+    /// Waiting in the group's queue at `position`; `online` agents of the group are online.
+    Queued {
+        /// 1-based place in the queue.
+        position: u32,
+        /// Online agents in the group.
+        online: u32,
+    },
+}
+
+/// Events for one agent's consoles on `topic::agent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// A conversation was given to the agent: gateways subscribe the agent's sockets to it.
+    Assigned {
+        /// The conversation as the agent sees it.
+        conversation: ConversationView,
+    },
+    /// The conversation is no longer the agent's.
+    Unassigned {
+        /// Conversation.
+        conv: ConvId,
+        /// Why.
+        reason: String,
+    },
+    /// The agent's status changed (e.g. from another console).
+    Status {
+        /// New status.
+        status: AgentStatus,
+    },
+}
+
+/// Who may receive a frame published on a conversation's topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Every party: shopper, agent, supervisors.
+    All,
+    /// Staff only (agents and supervisors): private notes.
+    Staff,
+}
+
+/// A server frame on a conversation (or groups) topic, encoded as one audience byte then the
+/// frame's JSON, so gateways forward it to sockets without parsing or re-encoding it.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery;
+
+impl Delivery {
+    const ALL: u8 = b'A';
+    const STAFF: u8 = b'S';
+
+    /// Encodes `frame_json` for `audience`.
+    pub fn encode(audience: Audience, frame_json: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(frame_json.len() + 1);
+        out.push(match audience {
+            Audience::All => Self::ALL,
+            Audience::Staff => Self::STAFF,
+        });
+        out.extend_from_slice(frame_json.as_bytes());
+        out
+    }
+
+    /// Encodes `frame` for `audience`.
+    pub fn frame(audience: Audience, frame: &crate::ServerFrame) -> Vec<u8> {
+        Self::encode(audience, &frame.to_json())
+    }
+
+    /// Splits a payload into its audience and the frame's JSON; `None` if malformed.
+    pub fn decode(payload: &[u8]) -> Option<(Audience, &str)> {
+        let (&first, rest) = payload.split_first()?;
+        let audience = match first {
+            Self::ALL => Audience::All,
+            Self::STAFF => Audience::Staff,
+            _ => return None,
+        };
+        Some((audience, std::str::from_utf8(rest).ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_round_trips() {
+        let payload = Delivery::encode(Audience::Staff, r#"{"type":"note"}"#);
+        assert_eq!(
+            Delivery::decode(&payload),
+            Some((Audience::Staff, r#"{"type":"note"}"#))
+        );
+        assert_eq!(Delivery::decode(b""), None);
+        assert_eq!(Delivery::decode(b"X{}"), None);
+        assert_eq!(Delivery::decode(&[b'A', 0xff]), None);
+    }
+
+    #[test]
+    fn shop_events_round_trip_as_json() {
+        let e = ShopEvent::Routed {
+            conv: ConvId::parse("c1").unwrap(),
+            group: GroupId::parse("lady").unwrap(),
+            outcome: RouteOutcome::Queued {
+                position: 2,
+                online: 0,
+            },
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<ShopEvent>(&json).unwrap(), e);
+    }
+}

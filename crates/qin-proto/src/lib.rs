@@ -1,0 +1,23 @@
+//! Qin's wire protocol: ids, websocket frames, bus events and their validation (no I/O).
+//!
+//! Field names here are the contract with widgets, consoles and other gateways:
+//! extend, never rename. See `docs/protocol.md`.
+
+pub mod error;
+pub mod event;
+pub mod frame;
+pub mod ids;
+pub mod limits;
+pub mod topic;
+
+pub use error::{ErrorCode, ProtoError};
+pub use event::{AgentEvent, Audience, Delivery, RouteOutcome, ShopEvent};
+pub use frame::{
+    AgentStatus, ClientFrame, ConvState, ConversationView, GroupLive, Message, MessageKind, Party,
+    Role, ServerFrame, Welcome,
+};
+pub use ids::{AgentId, ConvId, GroupId, ShopId, VisitorId};
+pub use limits::Limits;
+
+/// Milliseconds since the Unix epoch, the unit of every `ts` on the wire.
+pub type Millis = i64;

@@ -1,0 +1,374 @@
+//! The worker over the in-memory store and bus: what a shop sees end to end.
+
+use super::run;
+use crate::testing::{agent, conv, group, shop};
+use bytes::Bytes;
+use qin_bus::{Bus, MemoryBus, Subscription};
+use qin_config::ShopConfig;
+use qin_proto::{
+    AgentEvent, AgentStatus, ConvState, ConversationView, Delivery, GroupLive, Party, Role,
+    RouteOutcome, ServerFrame, ShopEvent, topic,
+};
+use qin_store::{Conversation, MemoryStore, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
+
+/// How long any single wait may take before the test fails.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A running router over memory backends, with the shop topic and groups topic subscribed.
+struct Harness {
+    shop: Arc<ShopConfig>,
+    store: Arc<MemoryStore>,
+    bus: MemoryBus,
+    shop_events: Subscription,
+    groups: Subscription,
+    stop: CancellationToken,
+    task: JoinHandle<Result<(), crate::RouterError>>,
+}
+
+impl Harness {
+    /// Starts the router on `store` and waits until it has restored (its first groups frame).
+    async fn start(shop: ShopConfig, store: MemoryStore) -> (Self, Vec<GroupLive>) {
+        let shop = Arc::new(shop);
+        let store = Arc::new(store);
+        let bus = MemoryBus::new();
+        let shop_events = bus
+            .subscribe(&topic::shop(&shop.id))
+            .await
+            .expect("subscribe");
+        let mut groups = bus
+            .subscribe(&topic::groups(&shop.id))
+            .await
+            .expect("subscribe");
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(run(
+            shop.clone(),
+            store.clone() as Arc<dyn Store>,
+            Arc::new(bus.clone()) as Arc<dyn Bus>,
+            stop.clone(),
+        ));
+        let first = groups_frame(&mut groups).await;
+        let h = Self {
+            shop,
+            store,
+            bus,
+            shop_events,
+            groups,
+            stop,
+            task,
+        };
+        (h, first)
+    }
+
+    async fn publish(&self, event: &ShopEvent) {
+        let json = serde_json::to_vec(event).expect("encode");
+        self.bus
+            .publish(&topic::shop(&self.shop.id), json.into())
+            .await
+            .expect("publish");
+    }
+
+    /// Sets an agent's status as the gateway does, and waits until the router has seen it.
+    async fn set_status(&mut self, id: &str, status: AgentStatus) {
+        self.store
+            .set_agent_status(&self.shop.id, &agent(id), status)
+            .await
+            .expect("store");
+        self.publish(&ShopEvent::AgentStatusChanged {
+            agent: agent(id),
+            status,
+        })
+        .await;
+        groups_frame(&mut self.groups).await;
+    }
+
+    /// Opens a chat as the gateway does: store it queued, then announce it.
+    async fn open(&self, id: &str, at: i64) {
+        let record = queued(&self.shop, id, at);
+        self.store.save_conversation(&record).await.expect("store");
+        self.publish(&ShopEvent::ChatOpened {
+            conv: conv(id),
+            shopper: record.shopper,
+            group: record.group,
+            requested_agent: None,
+        })
+        .await;
+    }
+
+    /// Closes a chat as the gateway does: store it closed, then announce it.
+    async fn close(&self, id: &str) {
+        let mut record = self
+            .store
+            .conversation(&conv(id))
+            .await
+            .expect("store")
+            .expect("exists");
+        record.state = ConvState::Closed;
+        record.closed_at = Some(record.opened_at + 1);
+        self.store.save_conversation(&record).await.expect("store");
+        self.publish(&ShopEvent::ChatClosed {
+            conv: conv(id),
+            by: Role::Agent,
+        })
+        .await;
+    }
+
+    /// The next `routed` event about `id`, skipping other shop events (and garbage).
+    async fn routed(&mut self, id: &str) -> RouteOutcome {
+        loop {
+            let payload = next(&mut self.shop_events).await;
+            if let Ok(ShopEvent::Routed {
+                conv: c, outcome, ..
+            }) = serde_json::from_slice(&payload)
+                && c == conv(id)
+            {
+                return outcome;
+            }
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        let ended = timeout(WAIT, self.task).await.expect("router stops");
+        assert!(matches!(ended, Ok(Ok(()))), "{ended:?}");
+    }
+}
+
+/// A conversation as the gateway stores it on `open`: queued in the default group.
+fn queued(shop: &ShopConfig, id: &str, at: i64) -> Conversation {
+    Conversation {
+        id: conv(id),
+        shop: shop.id.clone(),
+        shopper: Party {
+            role: Role::Shopper,
+            id: format!("v-{id}"),
+            name: "亲".into(),
+        },
+        group: shop.default_group.clone(),
+        requested_agent: None,
+        state: ConvState::Queued,
+        agent: None,
+        opened_at: at,
+        closed_at: None,
+        tags: Vec::new(),
+        rating: None,
+    }
+}
+
+async fn next(sub: &mut Subscription) -> Bytes {
+    timeout(WAIT, sub.recv())
+        .await
+        .expect("timed out waiting on the bus")
+        .expect("bus open")
+}
+
+fn json<T: serde::de::DeserializeOwned>(payload: &[u8]) -> T {
+    serde_json::from_slice(payload).expect("valid json")
+}
+
+fn frame(payload: &[u8]) -> ServerFrame {
+    let (_, text) = Delivery::decode(payload).expect("delivery");
+    serde_json::from_str(text).expect("frame")
+}
+
+async fn groups_frame(sub: &mut Subscription) -> Vec<GroupLive> {
+    match frame(&next(sub).await) {
+        ServerFrame::Groups { groups } => groups,
+        other => panic!("expected groups, got {other:?}"),
+    }
+}
+
+async fn conversation_frame(sub: &mut Subscription) -> ConversationView {
+    match frame(&next(sub).await) {
+        ServerFrame::Conversation(view) => view,
+        other => panic!("expected conversation, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_online_agent_gets_the_chat() {
+    let (mut h, groups) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 3)]), MemoryStore::new()).await;
+    assert_eq!((groups[0].online, groups[0].waiting), (0, 0));
+    h.set_status("an", AgentStatus::Online).await;
+    let live = h.store.groups_live(&h.shop.id).await.expect("store");
+    assert_eq!(live[0].online, 1);
+
+    // Garbage on the shop topic is skipped, not fatal.
+    h.bus
+        .publish(&topic::shop(&h.shop.id), Bytes::from_static(b"{not json"))
+        .await
+        .expect("publish");
+
+    let mut conv_topic = h
+        .bus
+        .subscribe(&topic::conversation(&conv("c1")))
+        .await
+        .expect("sub");
+    let mut agent_topic = h
+        .bus
+        .subscribe(&topic::agent(&h.shop.id, &agent("an")))
+        .await
+        .expect("sub");
+    h.open("c1", 1).await;
+
+    let view = conversation_frame(&mut conv_topic).await;
+    assert_eq!(view.state, ConvState::Assigned);
+    let party = view.agent.as_ref().expect("agent party");
+    assert_eq!((party.role, party.id.as_str()), (Role::Agent, "an"));
+    assert_eq!(party.name, "Agent an");
+    assert_eq!(view.shopper.as_ref().map(|s| s.id.as_str()), Some("v-c1"));
+
+    let AgentEvent::Assigned { conversation } = json(&next(&mut agent_topic).await) else {
+        panic!("expected assigned");
+    };
+    assert_eq!(conversation, view);
+    assert_eq!(
+        h.routed("c1").await,
+        RouteOutcome::Assigned { agent: agent("an") }
+    );
+
+    let stored = h
+        .store
+        .conversation(&conv("c1"))
+        .await
+        .expect("store")
+        .expect("exists");
+    assert_eq!(
+        (stored.state, stored.agent),
+        (ConvState::Assigned, Some(agent("an")))
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_agent_queues_the_next_chat_until_one_closes() {
+    let (mut h, _) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 1)]), MemoryStore::new()).await;
+    h.set_status("an", AgentStatus::Online).await;
+    let mut second = h
+        .bus
+        .subscribe(&topic::conversation(&conv("c2")))
+        .await
+        .expect("sub");
+
+    h.open("c1", 1).await;
+    assert!(matches!(
+        h.routed("c1").await,
+        RouteOutcome::Assigned { .. }
+    ));
+    h.open("c2", 2).await;
+    assert_eq!(
+        h.routed("c2").await,
+        RouteOutcome::Queued {
+            position: 1,
+            online: 1
+        }
+    );
+    let view = conversation_frame(&mut second).await;
+    assert_eq!(
+        (view.state, view.position, view.eta_s),
+        (ConvState::Queued, Some(1), Some(h.shop.avg_chat_s))
+    );
+    let stored = h
+        .store
+        .conversation(&conv("c2"))
+        .await
+        .expect("store")
+        .expect("exists");
+    assert_eq!(stored.state, ConvState::Queued);
+
+    h.close("c1").await;
+    assert_eq!(
+        h.routed("c2").await,
+        RouteOutcome::Assigned { agent: agent("an") }
+    );
+    let view = conversation_frame(&mut second).await;
+    assert_eq!((view.state, view.position), (ConvState::Assigned, None));
+    let stored = h
+        .store
+        .conversation(&conv("c2"))
+        .await
+        .expect("store")
+        .expect("exists");
+    assert_eq!(
+        (stored.state, stored.agent),
+        (ConvState::Assigned, Some(agent("an")))
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn chats_left_queued_while_no_router_ran_are_assigned_at_start() {
+    let cfg = shop(&["lady", "bold"], &[("an", "lady", 2)]);
+    let store = MemoryStore::new();
+    for (i, id) in ["old1", "old2", "old3"].into_iter().enumerate() {
+        store
+            .save_conversation(&queued(&cfg, id, i as i64))
+            .await
+            .expect("store");
+    }
+    store
+        .set_agent_status(&cfg.id, &agent("an"), AgentStatus::Online)
+        .await
+        .expect("store");
+
+    let (h, groups) = Harness::start(cfg, store).await;
+    // The oldest two went to `an`; the third waits first in line.
+    assert_eq!((groups[0].online, groups[0].waiting), (1, 1));
+    for (id, state) in [
+        ("old1", ConvState::Assigned),
+        ("old2", ConvState::Assigned),
+        ("old3", ConvState::Queued),
+    ] {
+        let stored = h
+            .store
+            .conversation(&conv(id))
+            .await
+            .expect("store")
+            .expect("exists");
+        assert_eq!(stored.state, state, "{id}");
+    }
+    assert_eq!(
+        h.store.groups_live(&h.shop.id).await.expect("store"),
+        groups
+    );
+    assert_eq!(groups[1].id, group("bold"));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_chat_closed_before_its_assignment_frees_the_slot_again() {
+    let (mut h, _) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 1)]), MemoryStore::new()).await;
+    h.set_status("an", AgentStatus::Online).await;
+    // Closed in the store already when its `chat_opened` arrives.
+    let mut gone = queued(&h.shop, "gone", 1);
+    gone.state = ConvState::Closed;
+    h.store.save_conversation(&gone).await.expect("store");
+    h.publish(&ShopEvent::ChatOpened {
+        conv: conv("gone"),
+        shopper: gone.shopper.clone(),
+        group: gone.group.clone(),
+        requested_agent: None,
+    })
+    .await;
+    // `an` (cap 1) is free again for the next chat, and nothing was said about `gone`.
+    h.open("c2", 2).await;
+    loop {
+        let event: ShopEvent = json(&next(&mut h.shop_events).await);
+        if let ShopEvent::Routed {
+            conv: c, outcome, ..
+        } = event
+        {
+            assert_eq!(c, conv("c2"), "no routing for the closed chat");
+            assert_eq!(outcome, RouteOutcome::Assigned { agent: agent("an") });
+            break;
+        }
+    }
+    h.stop().await;
+}

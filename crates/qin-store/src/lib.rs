@@ -1,0 +1,177 @@
+//! Qin's durable state behind one trait: conversations, per-conversation message logs with
+//! gap-free `seq` and idempotent `cid`, agent status and persona-group availability.
+//!
+//! Two implementations mirror each other: [`MemoryStore`] (embedded mode, tests) and
+//! [`RedisStore`] (scale-out). Both pass the same conformance suite (`conformance`).
+
+use async_trait::async_trait;
+use qin_proto::{
+    AgentId, AgentStatus, ConvId, ConvState, GroupId, GroupLive, Message, MessageKind, Millis,
+    Party, ShopId, VisitorId,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+mod memory;
+mod redis_store;
+mod view;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+
+pub use memory::MemoryStore;
+pub use redis_store::RedisStore;
+
+/// A conversation's record: who, where it stands, who handles it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: ConvId,
+    /// The shop it belongs to.
+    pub shop: ShopId,
+    /// The shopper who opened it (`role: shopper`, `id`: visitor id).
+    pub shopper: Party,
+    /// Persona group.
+    pub group: GroupId,
+    /// An agent the shopper asked for when opening it.
+    #[serde(default)]
+    pub requested_agent: Option<AgentId>,
+    /// Where it stands.
+    pub state: ConvState,
+    /// The assigned agent.
+    #[serde(default)]
+    pub agent: Option<AgentId>,
+    /// When it was opened.
+    pub opened_at: Millis,
+    /// When it was closed.
+    #[serde(default)]
+    pub closed_at: Option<Millis>,
+    /// Tags the agent gave when closing it.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The shopper's rating, 1–5.
+    #[serde(default)]
+    pub rating: Option<u8>,
+}
+
+impl Conversation {
+    /// The shopper's visitor id.
+    pub fn visitor(&self) -> &str {
+        &self.shopper.id
+    }
+
+    /// Whether the conversation is still going on.
+    pub fn is_open(&self) -> bool {
+        self.state != ConvState::Closed
+    }
+}
+
+/// A message to append; the store assigns its `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The sender's client id; with `from.id` it identifies retries of the same send.
+    pub cid: String,
+    /// Sender.
+    pub from: Party,
+    /// Body kind.
+    pub kind: MessageKind,
+    /// Body.
+    pub body: String,
+    /// Time of the send, ms since the epoch.
+    pub ts: Millis,
+}
+
+/// The result of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The stored message (for a duplicate: the one stored the first time).
+    pub message: Message,
+    /// True when this `(from.id, cid)` was already stored and nothing new was written.
+    pub duplicate: bool,
+}
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or failed; the caller may retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The conversation is closed; a closed conversation never reopens.
+    #[error("conversation {0} is closed")]
+    Closed(ConvId),
+    /// The conversation does not exist.
+    #[error("conversation {0} not found")]
+    NotFound(ConvId),
+    /// Stored data could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Result alias for store calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How many seconds a `(conversation, sender, cid)` stays deduplicated.
+pub const CID_TTL_SECS: u64 = 24 * 3600;
+
+/// Durable state shared by every Qin process of a deployment.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates or overwrites a conversation and keeps the indexes (open conversations of the
+    /// shop, of the shopper, of the agent) in line with it. A conversation stored as `closed`
+    /// never reopens: saving it with any state but `closed` fails with [`StoreError::Closed`]
+    /// (saving it as `closed` again, e.g. to add the shopper's rating, is allowed).
+    async fn save_conversation(&self, conv: &Conversation) -> Result<()>;
+
+    /// A conversation by id.
+    async fn conversation(&self, id: &ConvId) -> Result<Option<Conversation>>;
+
+    /// Open (not closed) conversations of a shop, oldest first by `opened_at`.
+    async fn open_conversations(&self, shop: &ShopId) -> Result<Vec<Conversation>>;
+
+    /// Open conversations of one shopper in a shop, oldest first.
+    async fn open_conversations_of_shopper(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>>;
+
+    /// Open conversations assigned to one agent, oldest first.
+    async fn open_conversations_of_agent(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+    ) -> Result<Vec<Conversation>>;
+
+    /// Appends a message to a conversation's log atomically: the next gap-free `seq`
+    /// (1, 2, 3, …), also when several processes append at once. A repeated
+    /// `(from.id, cid)` within [`CID_TTL_SECS`] stores nothing and returns the original message
+    /// with `duplicate: true`. Fails with `NotFound` for an unknown conversation.
+    async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended>;
+
+    /// Up to `limit` messages with `seq > after`, ascending.
+    async fn messages_after(&self, conv: &ConvId, after: u64, limit: usize)
+    -> Result<Vec<Message>>;
+
+    /// The highest `seq` of a conversation's log (0 when empty or unknown).
+    async fn last_seq(&self, conv: &ConvId) -> Result<u64>;
+
+    /// Records an agent's status.
+    async fn set_agent_status(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        status: AgentStatus,
+    ) -> Result<()>;
+
+    /// Every recorded agent status of a shop (agents never recorded are absent: offline).
+    async fn agent_statuses(&self, shop: &ShopId) -> Result<HashMap<AgentId, AgentStatus>>;
+
+    /// Replaces the shop's live persona-group availability (written by the router).
+    async fn set_groups_live(&self, shop: &ShopId, groups: &[GroupLive]) -> Result<()>;
+
+    /// The shop's live persona-group availability as last written (empty if never).
+    async fn groups_live(&self, shop: &ShopId) -> Result<Vec<GroupLive>>;
+
+    /// Checks the backend answers (for readiness).
+    async fn ping(&self) -> Result<()>;
+}

@@ -1,0 +1,103 @@
+//! Names of every Redis key the store uses; the layout table is in the parent module's docs.
+//!
+//! The Lua in `scripts` builds the shop index names of an *old* record itself; it must spell
+//! them exactly as [`Keys::shop_base`] plus `open` / `shopper:` / `agent:` do here.
+
+use qin_proto::{AgentId, ConvId, ShopId};
+
+/// Builds key names under one prefix (e.g. `qin:`).
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub(crate) fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// The prefix, as the save script needs it to name an old record's indexes.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The conversation record (JSON). `{conv}` keeps a conversation's keys in one slot.
+    pub(crate) fn conv(&self, conv: &ConvId) -> String {
+        format!("{}conv:{{{conv}}}", self.prefix)
+    }
+
+    /// The conversation's message log (a stream with IDs `<seq>-0`).
+    pub(crate) fn log(&self, conv: &ConvId) -> String {
+        format!("{}conv:{{{conv}}}:log", self.prefix)
+    }
+
+    /// The dedupe key of one `(sender, cid)`. The sender id is length-prefixed so that no
+    /// `(from, cid)` pair can spell the same key as another (both may contain `:`).
+    pub(crate) fn cid(&self, conv: &ConvId, from: &str, cid: &str) -> String {
+        format!(
+            "{}conv:{{{conv}}}:cid:{}:{from}:{cid}",
+            self.prefix,
+            from.len()
+        )
+    }
+
+    /// What every key of a shop starts with; `{shop}` keeps them in one slot.
+    fn shop_base(&self, shop: &ShopId) -> String {
+        format!("{}shop:{{{shop}}}:", self.prefix)
+    }
+
+    /// Open conversations of a shop (sorted set scored by `opened_at`).
+    pub(crate) fn open(&self, shop: &ShopId) -> String {
+        format!("{}open", self.shop_base(shop))
+    }
+
+    /// Open conversations of one shopper of a shop.
+    pub(crate) fn open_of_shopper(&self, shop: &ShopId, visitor: &str) -> String {
+        format!("{}shopper:{visitor}", self.shop_base(shop))
+    }
+
+    /// Open conversations assigned to one agent of a shop.
+    pub(crate) fn open_of_agent(&self, shop: &ShopId, agent: &AgentId) -> String {
+        format!("{}agent:{agent}", self.shop_base(shop))
+    }
+
+    /// Agent statuses of a shop (hash agent → status).
+    pub(crate) fn agent_statuses(&self, shop: &ShopId) -> String {
+        format!("{}agents", self.shop_base(shop))
+    }
+
+    /// The shop's live persona-group availability (JSON array).
+    pub(crate) fn groups_live(&self, shop: &ShopId) -> String {
+        format!("{}groups", self.shop_base(shop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_prefix_and_hash_tag() {
+        let keys = Keys::new("qin:");
+        let conv = ConvId::parse("c1").expect("valid id");
+        let shop = ShopId::parse("afu").expect("valid id");
+        let agent = AgentId::parse("anhong").expect("valid id");
+        assert_eq!(keys.conv(&conv), "qin:conv:{c1}");
+        assert_eq!(keys.log(&conv), "qin:conv:{c1}:log");
+        assert_eq!(keys.cid(&conv, "v:1", "x"), "qin:conv:{c1}:cid:3:v:1:x");
+        assert_ne!(keys.cid(&conv, "a:b", "c"), keys.cid(&conv, "a", "b:c"));
+        assert_eq!(keys.open(&shop), "qin:shop:{afu}:open");
+        assert_eq!(
+            keys.open_of_shopper(&shop, "v1"),
+            "qin:shop:{afu}:shopper:v1"
+        );
+        assert_eq!(
+            keys.open_of_agent(&shop, &agent),
+            "qin:shop:{afu}:agent:anhong"
+        );
+        assert_eq!(keys.agent_statuses(&shop), "qin:shop:{afu}:agents");
+        assert_eq!(keys.groups_live(&shop), "qin:shop:{afu}:groups");
+    }
+}

@@ -1,0 +1,99 @@
+//! The Lua scripts that make `append` and `save_conversation` atomic in Redis.
+//!
+//! A script runs alone on the server, so concurrent appenders on any number of connections
+//! and processes see each other's writes in full or not at all: that is what keeps `seq`
+//! gap-free and `cid` retries single. Scripts return plain tables of strings and integers
+//! (never cjson-encoded numbers, which Redis's cjson rounds to 14 digits).
+
+use redis::Script;
+use std::sync::LazyLock;
+
+/// Appends one message.
+///
+/// KEYS: 1 conversation record, 2 log stream, 3 cid key.
+/// ARGV: 1 stored message JSON (without seq), 2 cid TTL in seconds.
+/// Returns `{status, seq, json}`; status is `ok` (json empty), `dup` (json of the original),
+/// `missing` (no such conversation) or `lost` (the cid names a seq whose entry is gone).
+///
+/// The seq is the stream's top ID + 1 rather than a separate counter, so there is one source
+/// of truth; the explicit ID `<seq>-0` makes Redis itself refuse a seq that does not grow, and
+/// XADD comes before any other write so a failing XADD leaves nothing half-done.
+pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'missing', 0, ''}
+end
+local dup = redis.call('GET', KEYS[3])
+if dup then
+  local id = dup .. '-0'
+  local entries = redis.call('XRANGE', KEYS[2], id, id)
+  if #entries == 0 then
+    return {'lost', tonumber(dup), ''}
+  end
+  local fields = entries[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'm' then
+      return {'dup', tonumber(dup), fields[i + 1]}
+    end
+  end
+  return {'lost', tonumber(dup), ''}
+end
+local seq = 1
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if #top > 0 then
+  seq = tonumber(string.match(top[1][1], '^(%d+)-')) + 1
+end
+local seq_text = string.format('%d', seq)
+redis.call('XADD', KEYS[2], seq_text .. '-0', 'm', ARGV[1])
+redis.call('SET', KEYS[3], seq_text, 'EX', ARGV[2])
+return {'ok', seq, ''}
+"#,
+    )
+});
+
+/// Creates or overwrites a conversation record and moves it between the open indexes.
+///
+/// KEYS: 1 record, 2 shop's open index, 3 shopper's open index, 4 (only with an agent)
+/// agent's open index — all for the *new* record.
+/// ARGV: 1 new record JSON, 2 conv id, 3 opened_at, 4 `1` if the new record is open else `0`,
+/// 5 key prefix.
+/// Returns `ok`, `closed` (stored as closed and the new record is open) or `corrupt`.
+///
+/// The old record's indexes are named from the old record itself (read with cjson), so a
+/// reassignment or a move needs no read-modify-write round trip from the client: WATCH/MULTI
+/// would not work on the shared multiplexed connection anyway.
+pub(crate) static SAVE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, old = pcall(cjson.decode, current)
+  if not ok or type(old) ~= 'table' or type(old.shop) ~= 'string' then
+    return 'corrupt'
+  end
+  if old.state == 'closed' then
+    if ARGV[4] == '1' then
+      return 'closed'
+    end
+  else
+    local base = ARGV[5] .. 'shop:{' .. old.shop .. '}:'
+    redis.call('ZREM', base .. 'open', ARGV[2])
+    if type(old.shopper) == 'table' and type(old.shopper.id) == 'string' then
+      redis.call('ZREM', base .. 'shopper:' .. old.shopper.id, ARGV[2])
+    end
+    if type(old.agent) == 'string' then
+      redis.call('ZREM', base .. 'agent:' .. old.agent, ARGV[2])
+    end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[4] == '1' then
+  for i = 2, #KEYS do
+    redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
+  end
+end
+return 'ok'
+"#,
+    )
+});

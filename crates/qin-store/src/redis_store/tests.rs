@@ -1,0 +1,358 @@
+//! Tests of the Redis store against private `redis-server`s: the conformance suite, several
+//! gateways at once, the key layout, failures and corrupt data.
+
+use super::RedisStore;
+use super::keys::Keys;
+use crate::conformance;
+use crate::{CID_TTL_SECS, Conversation, NewMessage, Store, StoreError};
+use qin_proto::{AgentId, ConvId, ConvState, GroupId, MessageKind, Party, Role, ShopId};
+use qin_testkit::{RedisServer, WAIT, unique_prefix};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Bound for a whole suite run.
+const SUITE_WAIT: Duration = Duration::from_secs(60);
+
+async fn connect(server: &RedisServer, prefix: &str) -> RedisStore {
+    tokio::time::timeout(WAIT, RedisStore::connect(&server.url(), prefix))
+        .await
+        .expect("connect timed out")
+        .expect("connect")
+}
+
+async fn raw_connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(server.url()).expect("client");
+    tokio::time::timeout(WAIT, client.get_multiplexed_async_connection())
+        .await
+        .expect("raw connect timed out")
+        .expect("raw connect")
+}
+
+async fn zset_members(raw: &mut redis::aio::MultiplexedConnection, key: String) -> Vec<String> {
+    redis::cmd("ZRANGE")
+        .arg(key)
+        .arg(0)
+        .arg(-1)
+        .query_async(raw)
+        .await
+        .expect("ZRANGE")
+}
+
+fn sample_conversation() -> Conversation {
+    Conversation {
+        id: ConvId::parse("c1").expect("valid id"),
+        shop: ShopId::parse("afu").expect("valid id"),
+        shopper: Party {
+            role: Role::Shopper,
+            id: "v1".into(),
+            name: "亲".into(),
+        },
+        group: GroupId::parse("lady").expect("valid id"),
+        requested_agent: None,
+        state: ConvState::Assigned,
+        agent: AgentId::parse("anhong"),
+        opened_at: 1_700_000_000_000,
+        closed_at: None,
+        tags: Vec::new(),
+        rating: None,
+    }
+}
+
+fn hello(conv: &Conversation) -> NewMessage {
+    NewMessage {
+        cid: "c-1".into(),
+        from: conv.shopper.clone(),
+        kind: MessageKind::Text,
+        body: "亲，在吗".into(),
+        ts: 1,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_passes_the_conformance_suite() {
+    let server = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(connect(&server, &unique_prefix()).await);
+    tokio::time::timeout(SUITE_WAIT, conformance::run_all(&store))
+        .await
+        .expect("conformance suite timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_gateways_append_to_one_conversation_gap_free() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let a: Arc<dyn Store> = Arc::new(connect(&server, &prefix).await);
+    let b: Arc<dyn Store> = Arc::new(connect(&server, &prefix).await);
+    let run = conformance::append_concurrent_across_stores(&a, &b);
+    tokio::time::timeout(SUITE_WAIT, run)
+        .await
+        .expect("concurrent appends timed out");
+}
+
+#[tokio::test]
+async fn keys_follow_the_documented_layout() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = connect(&server, &prefix).await;
+    let conv = sample_conversation();
+    store.save_conversation(&conv).await.expect("save");
+    store.append(&conv.id, hello(&conv)).await.expect("append");
+    let keys = Keys::new(&prefix);
+    let mut raw = raw_connection(&server).await;
+
+    let mut found: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut raw)
+        .await
+        .expect("KEYS");
+    found.sort();
+    let agent = AgentId::parse("anhong").expect("valid id");
+    let mut expected = vec![
+        keys.conv(&conv.id),
+        keys.log(&conv.id),
+        keys.cid(&conv.id, "v1", "c-1"),
+        keys.open(&conv.shop),
+        keys.open_of_shopper(&conv.shop, "v1"),
+        keys.open_of_agent(&conv.shop, &agent),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    let ids: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(keys.log(&conv.id))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut raw)
+        .await
+        .expect("XRANGE");
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].0, "1-0");
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(keys.cid(&conv.id, "v1", "c-1"))
+        .query_async(&mut raw)
+        .await
+        .expect("TTL");
+    assert!(ttl > CID_TTL_SECS as i64 - 60 && ttl <= CID_TTL_SECS as i64);
+}
+
+#[tokio::test]
+async fn unreachable_redis_is_unavailable_within_seconds() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let started = Instant::now();
+    let url = format!("redis://127.0.0.1:{port}");
+    let result = tokio::time::timeout(WAIT, RedisStore::connect(&url, "qin:"))
+        .await
+        .expect("connect to a dead port must not hang");
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "got {result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+#[tokio::test]
+async fn calls_fail_fast_while_redis_is_down_and_work_after_it_returns() {
+    let mut server = RedisServer::start();
+    let store = connect(&server, &unique_prefix()).await;
+    store.ping().await.expect("ping");
+
+    server.kill();
+    let started = Instant::now();
+    let down = tokio::time::timeout(WAIT, store.ping())
+        .await
+        .expect("ping to a dead server must not hang");
+    assert!(
+        matches!(down, Err(StoreError::Unavailable(_))),
+        "got {down:?}"
+    );
+    let conv = sample_conversation();
+    let save = tokio::time::timeout(WAIT, store.save_conversation(&conv))
+        .await
+        .expect("save to a dead server must not hang");
+    assert!(
+        matches!(save, Err(StoreError::Unavailable(_))),
+        "got {save:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+
+    server.restart();
+    // Each failed call starts a reconnect; poll until one lands.
+    let deadline = Instant::now() + WAIT;
+    while store.ping().await.is_err() {
+        assert!(Instant::now() < deadline, "store did not reconnect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    store
+        .save_conversation(&conv)
+        .await
+        .expect("save after restart");
+}
+
+#[tokio::test]
+async fn corrupt_data_is_reported_as_corrupt() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = connect(&server, &prefix).await;
+    let keys = Keys::new(&prefix);
+    let mut raw = raw_connection(&server).await;
+    let conv = sample_conversation();
+    let set = |key: String, value: &'static str| redis::cmd("SET").arg(key).arg(value).clone();
+
+    set(keys.conv(&conv.id), "{not json")
+        .exec_async(&mut raw)
+        .await
+        .expect("SET");
+    let read = store.conversation(&conv.id).await;
+    assert!(matches!(read, Err(StoreError::Corrupt(_))), "got {read:?}");
+    let save = store.save_conversation(&conv).await;
+    assert!(matches!(save, Err(StoreError::Corrupt(_))), "got {save:?}");
+
+    redis::cmd("ZADD")
+        .arg(keys.open(&conv.shop))
+        .arg(1)
+        .arg(conv.id.as_str())
+        .exec_async(&mut raw)
+        .await
+        .expect("ZADD");
+    let open = store.open_conversations(&conv.shop).await;
+    assert!(matches!(open, Err(StoreError::Corrupt(_))), "got {open:?}");
+
+    redis::cmd("XADD")
+        .arg(keys.log(&conv.id))
+        .arg("1-0")
+        .arg("m")
+        .arg("[]")
+        .exec_async(&mut raw)
+        .await
+        .expect("XADD");
+    let messages = store.messages_after(&conv.id, 0, 10).await;
+    assert!(
+        matches!(messages, Err(StoreError::Corrupt(_))),
+        "got {messages:?}"
+    );
+
+    redis::cmd("HSET")
+        .arg(keys.agent_statuses(&conv.shop))
+        .arg("anhong")
+        .arg("sleeping")
+        .exec_async(&mut raw)
+        .await
+        .expect("HSET");
+    let statuses = store.agent_statuses(&conv.shop).await;
+    assert!(
+        matches!(statuses, Err(StoreError::Corrupt(_))),
+        "got {statuses:?}"
+    );
+
+    set(keys.groups_live(&conv.shop), "{}")
+        .exec_async(&mut raw)
+        .await
+        .expect("SET");
+    let groups = store.groups_live(&conv.shop).await;
+    assert!(
+        matches!(groups, Err(StoreError::Corrupt(_))),
+        "got {groups:?}"
+    );
+
+    // A key of the wrong type is data this code did not write.
+    redis::cmd("HSET")
+        .arg(keys.groups_live(&ShopId::parse("other").expect("valid id")))
+        .arg("f")
+        .arg("v")
+        .exec_async(&mut raw)
+        .await
+        .expect("HSET");
+    let wrong = store
+        .groups_live(&ShopId::parse("other").expect("valid id"))
+        .await;
+    assert!(
+        matches!(wrong, Err(StoreError::Corrupt(_))),
+        "got {wrong:?}"
+    );
+}
+
+/// The readers skip stale index entries, so the suite alone cannot see an index that keeps
+/// them; look at the sorted sets themselves.
+#[tokio::test]
+async fn indexes_keep_no_stale_entries() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = connect(&server, &prefix).await;
+    let keys = Keys::new(&prefix);
+    let mut raw = raw_connection(&server).await;
+    let (anhong, xiaoxi) = (
+        AgentId::parse("anhong").expect("valid id"),
+        AgentId::parse("xiaoxi").expect("valid id"),
+    );
+    let mut conv = sample_conversation();
+    store.save_conversation(&conv).await.expect("assign");
+    conv.agent = Some(xiaoxi.clone());
+    store.save_conversation(&conv).await.expect("transfer");
+
+    let anhong_index = zset_members(&mut raw, keys.open_of_agent(&conv.shop, &anhong)).await;
+    assert!(anhong_index.is_empty());
+    let xiaoxi_index = zset_members(&mut raw, keys.open_of_agent(&conv.shop, &xiaoxi)).await;
+    assert_eq!(xiaoxi_index, vec!["c1".to_owned()]);
+
+    conv.state = ConvState::Closed;
+    store.save_conversation(&conv).await.expect("close");
+    let left: usize = redis::cmd("EXISTS")
+        .arg(keys.open(&conv.shop))
+        .arg(keys.open_of_shopper(&conv.shop, "v1"))
+        .arg(keys.open_of_agent(&conv.shop, &anhong))
+        .arg(keys.open_of_agent(&conv.shop, &xiaoxi))
+        .query_async(&mut raw)
+        .await
+        .expect("EXISTS");
+    assert_eq!(left, 0, "closing empties every open index");
+}
+
+/// A listener that accepts connections and then says `reply` (or nothing) forever.
+async fn fake_peer(reply: &'static [u8]) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("redis://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(reply).await;
+            held.push(socket);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_peer_that_is_not_redis_is_unavailable() {
+    let url = fake_peer(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+    let result = tokio::time::timeout(WAIT, RedisStore::connect(&url, "qin:"))
+        .await
+        .expect("connect must not hang");
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "got {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_peer_times_out_instead_of_hanging() {
+    let url = fake_peer(b"").await;
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(WAIT, async {
+        // Whether the handshake or the first command notices, it must end in Unavailable.
+        RedisStore::connect(&url, "qin:").await?.ping().await
+    })
+    .await
+    .expect("a silent peer must not hang the caller");
+    assert!(
+        matches!(outcome, Err(StoreError::Unavailable(_))),
+        "got {outcome:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+}

@@ -1,0 +1,110 @@
+//! A websocket client for tests: sends Qin frames as JSON and waits (with a timeout) for the
+//! frame it expects, keeping the others for later.
+
+use crate::WAIT;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// A connected test client.
+pub struct WsClient {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Frames received but not yet taken by a `recv_*` call.
+    backlog: VecDeque<Value>,
+}
+
+impl std::fmt::Debug for WsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsClient")
+            .field("backlog", &self.backlog.len())
+            .finish()
+    }
+}
+
+impl WsClient {
+    /// Connects to `url` (e.g. `ws://127.0.0.1:1234/ws/shopper`).
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio::time::timeout(WAIT, connect_async(url))
+            .await
+            .unwrap_or_else(|_| panic!("connect to {url} timed out"))
+            .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+        Self {
+            ws,
+            backlog: VecDeque::new(),
+        }
+    }
+
+    /// Sends a JSON value as a text frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends raw text (for malformed-input tests).
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws
+            .send(WsMessage::text(text.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("send failed: {e}"));
+    }
+
+    /// Waits for the next frame of type `kind`, keeping other frames for later calls.
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        self.recv_where(|f| f["type"] == kind)
+            .await
+            .unwrap_or_else(|| panic!("no {kind:?} frame within {WAIT:?}"))
+    }
+
+    /// Waits for the first frame matching `pred`; `None` on timeout or when the socket closes.
+    pub async fn recv_where(&mut self, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??;
+            let Ok(WsMessage::Text(text)) = next else {
+                continue;
+            };
+            let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if pred(&frame) {
+                return Some(frame);
+            }
+            self.backlog.push_back(frame);
+        }
+    }
+
+    /// Sends `hello` and returns the `welcome` frame.
+    pub async fn hello(&mut self, shop: &str, token: Option<&str>) -> Value {
+        self.send(json!({"type": "hello", "shop": shop, "token": token}))
+            .await;
+        self.recv_type("welcome").await
+    }
+
+    /// Sends a text message and returns its `seq` from the `ack`.
+    pub async fn send_message(&mut self, conv: &str, cid: &str, body: &str) -> u64 {
+        self.send(json!({"type": "send", "conv": conv, "cid": cid, "kind": "text", "body": body}))
+            .await;
+        let ack = self
+            .recv_where(|f| f["type"] == "ack" && f["cid"] == cid)
+            .await
+            .unwrap_or_else(|| panic!("no ack for cid {cid}"));
+        ack["seq"].as_u64().unwrap_or_else(|| panic!("ack without seq: {ack}"))
+    }
+
+    /// Waits for the `message` frame of `conv` whose body is `body`.
+    pub async fn recv_message(&mut self, conv: &str, body: &str) -> Value {
+        self.recv_where(|f| f["type"] == "message" && f["conv"] == conv && f["body"] == body)
+            .await
+            .unwrap_or_else(|| panic!("no message {body:?} in {conv} within {WAIT:?}"))
+    }
+
+    /// Closes the socket.
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}

@@ -1,0 +1,157 @@
+//! `qin`: run Qin (`qin serve`), check a config (`qin check-config`), hash an agent's
+//! password for the config (`qin hash-password`).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use qin::{Backend, Node, NodeOptions, Roles};
+use qin_config::Config;
+use std::path::{Path, PathBuf};
+
+const DEFAULT_CONFIG: &str = "config/qin.toml";
+
+#[derive(Parser)]
+#[command(name = "qin", version, about = "Qin (亲): real-time chat support for online shops")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run Qin (the default command).
+    Serve(ServeArgs),
+    /// Validate a config file and exit.
+    CheckConfig {
+        /// The file (default: config/qin.toml).
+        file: Option<PathBuf>,
+    },
+    /// Print an Argon2 hash of a password (read from stdin) for an agent's `password_hash`.
+    HashPassword,
+}
+
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Config file.
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// Address the gateway listens on (overrides server.listen and QIN_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Redis URL, e.g. redis://127.0.0.1:6379 (overrides server.redis and QIN_REDIS).
+    /// Without one, everything runs in this process on an in-memory backend.
+    #[arg(long)]
+    redis: Option<String>,
+    /// Roles to run: any of gateway, router, autoreply, comma-separated.
+    #[arg(long, default_value = "gateway,router,autoreply")]
+    roles: Roles,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckConfig { file }) => check_config(file.as_deref()),
+        Some(Command::HashPassword) => hash_password(),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(ServeArgs {
+            config: DEFAULT_CONFIG.into(),
+            roles: Roles::all(),
+            ..ServeArgs::default()
+        }),
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<Config> {
+    let mut config = Config::load(path)?;
+    qin_config::apply_env(&mut config, |k| std::env::var(k).ok())?;
+    Ok(config)
+}
+
+fn check_config(file: Option<&Path>) -> anyhow::Result<()> {
+    let path = file.unwrap_or(Path::new(DEFAULT_CONFIG));
+    let config = load(path)?;
+    let agents: usize = config.shops.iter().map(|s| s.agents.len()).sum();
+    println!(
+        "{}: ok ({} shop(s), {} agent(s))",
+        path.display(),
+        config.shops.len(),
+        agents
+    );
+    Ok(())
+}
+
+fn hash_password() -> anyhow::Result<()> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(!password.is_empty(), "give the password on standard input");
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    println!("{hash}");
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QIN_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let mut config = load(&args.config)
+        .with_context(|| format!("loading {}", args.config.display()))?;
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    if let Some(redis) = args.redis {
+        config.server.redis = Some(redis);
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(config, args.roles))
+}
+
+async fn run(config: Config, roles: Roles) -> anyhow::Result<()> {
+    let backend = Backend::from_config(&config);
+    let options = NodeOptions {
+        listen: config.server.listen.clone(),
+        backend: backend.clone(),
+        roles: roles.clone(),
+        config,
+    };
+    let mut node = Node::start(options).await?;
+    tracing::info!(%roles, ?backend, "qin started");
+    if let Some(addr) = node.addr {
+        println!();
+        println!("  Qin (亲) is running — roles: {roles}");
+        println!("  Shopper widget (demo shop):  http://{addr}/");
+        println!("  Agent console:               http://{addr}/console   (demo agents, password qin-demo)");
+        println!("  Stop with Ctrl-C.");
+        println!();
+    }
+    let stop = node.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping");
+        stop.cancel();
+    });
+    let result = node.wait().await;
+    node.stop().await;
+    result
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

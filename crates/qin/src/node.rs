@@ -1,0 +1,205 @@
+//! A running Qin node: the backends it talks to, the roles it runs, and its orderly stop.
+
+use crate::roles::{Role, Roles};
+use anyhow::Context;
+use qin_bus::{Bus, MemoryBus, RedisBus};
+use qin_config::Config;
+use qin_gateway::GatewayState;
+use qin_store::{MemoryStore, RedisStore, Store};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Where state and live events live.
+#[derive(Clone)]
+pub enum Backend {
+    /// In this process only (embedded mode). Nodes sharing the same `Arc`s share state.
+    Memory {
+        /// The store.
+        store: Arc<dyn Store>,
+        /// The bus.
+        bus: Arc<dyn Bus>,
+    },
+    /// Redis, shared by every node of a deployment.
+    Redis {
+        /// `redis://host:port`.
+        url: String,
+        /// Prefix of every key and channel.
+        key_prefix: String,
+    },
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory { .. } => f.write_str("Memory"),
+            Self::Redis { url, key_prefix } => write!(f, "Redis({url}, prefix {key_prefix:?})"),
+        }
+    }
+}
+
+impl Backend {
+    /// A fresh in-memory backend.
+    pub fn memory() -> Self {
+        Self::Memory {
+            store: Arc::new(MemoryStore::new()),
+            bus: Arc::new(MemoryBus::new()),
+        }
+    }
+
+    /// The backend the config asks for: Redis if `server.redis` is set, else memory.
+    pub fn from_config(config: &Config) -> Self {
+        match &config.server.redis {
+            Some(url) => Self::Redis {
+                url: url.clone(),
+                key_prefix: config.server.key_prefix.clone(),
+            },
+            None => Self::memory(),
+        }
+    }
+
+    async fn connect(&self) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Bus>)> {
+        match self {
+            Self::Memory { store, bus } => Ok((store.clone(), bus.clone())),
+            Self::Redis { url, key_prefix } => {
+                let store = RedisStore::connect(url, key_prefix)
+                    .await
+                    .with_context(|| format!("connecting the store to {url}"))?;
+                let bus = RedisBus::connect(url, key_prefix)
+                    .await
+                    .with_context(|| format!("connecting the bus to {url}"))?;
+                Ok((Arc::new(store), Arc::new(bus)))
+            }
+        }
+    }
+}
+
+/// How to start a node.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    /// Validated configuration.
+    pub config: Config,
+    /// Roles to run.
+    pub roles: Roles,
+    /// Backend.
+    pub backend: Backend,
+    /// Address for the gateway (port 0 picks a free one).
+    pub listen: String,
+}
+
+/// A started node.
+#[derive(Debug)]
+pub struct Node {
+    /// Where the gateway listens, if this node runs one.
+    pub addr: Option<SocketAddr>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl Node {
+    /// Connects the backend and starts the roles. Fails fast if Redis is unreachable, the
+    /// address is taken or the token secret is missing where it must be shared.
+    pub async fn start(options: NodeOptions) -> anyhow::Result<Self> {
+        let NodeOptions {
+            config,
+            roles,
+            backend,
+            listen,
+        } = options;
+        let (store, bus) = backend.connect().await?;
+        let config = Arc::new(config);
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        if roles.has(Role::Router) {
+            for shop in &config.shops {
+                let shop = Arc::new(shop.clone());
+                let (store, bus, stop) = (store.clone(), bus.clone(), shutdown.clone());
+                tasks.spawn(async move {
+                    qin_router::run(shop, store, bus, stop)
+                        .await
+                        .context("router stopped")
+                });
+            }
+        }
+        if roles.has(Role::Autoreply) {
+            for shop in &config.shops {
+                let shop = Arc::new(shop.clone());
+                let (store, bus, stop) = (store.clone(), bus.clone(), shutdown.clone());
+                tasks.spawn(async move {
+                    qin_autoreply::run(shop, store, bus, stop)
+                        .await
+                        .context("auto-reply stopped")
+                });
+            }
+        }
+        let mut addr = None;
+        if roles.has(Role::Gateway) {
+            let secret = token_secret(&config, &backend)?;
+            let listener = TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            addr = Some(listener.local_addr()?);
+            let state = GatewayState::new(config.clone(), store, bus, &secret, shutdown.clone());
+            tasks.spawn(async move {
+                qin_gateway::serve(listener, state)
+                    .await
+                    .context("gateway stopped")
+            });
+        }
+        Ok(Self {
+            addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// A token that stops the node when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Runs until the node is told to stop or one of its roles fails.
+    pub async fn wait(&mut self) -> anyhow::Result<()> {
+        tokio::select! {
+            _ = self.shutdown.cancelled() => Ok(()),
+            Some(done) = self.tasks.join_next() => {
+                self.shutdown.cancel();
+                match done {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e),
+                    Err(e) => Err(anyhow::anyhow!("a role panicked: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Stops every role and waits (at most 10 s) for them to finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(std::time::Duration::from_secs(10), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("roles did not stop within 10 s; aborting them");
+            self.tasks.abort_all();
+        }
+    }
+}
+
+/// The secret that signs tokens. Gateways sharing Redis must share it, so there it is
+/// required; an embedded node may make one up (tokens then last until it restarts).
+fn token_secret(config: &Config, backend: &Backend) -> anyhow::Result<Vec<u8>> {
+    if !config.server.secret.is_empty() {
+        return Ok(config.server.secret.as_bytes().to_vec());
+    }
+    if let Backend::Redis { .. } = backend {
+        anyhow::bail!(
+            "server.secret (or QIN_SECRET) must be set with Redis: every gateway needs the same one"
+        );
+    }
+    tracing::warn!("no server.secret set: using a random one; tokens end when this process does");
+    Ok((0..32).map(|_| rand::random::<u8>()).collect())
+}
