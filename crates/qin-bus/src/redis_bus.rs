@@ -53,6 +53,7 @@ impl RedisBus {
         Self::connect_with(url, prefix, Timing::default()).await
     }
 
+    /// [`RedisBus::connect`] with the driver's probe timings; tests shorten them.
     pub(crate) async fn connect_with(url: &str, prefix: &str, timing: Timing) -> Result<Self> {
         // The URL may carry a password, so it is never echoed into errors or logs.
         let client = redis::Client::open(url)

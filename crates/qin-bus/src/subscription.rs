@@ -6,8 +6,10 @@ use std::sync::Weak;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// How many payloads a topic buffers for its slowest local subscriber before that subscriber
-/// starts skipping. Each topic allocates this many slots up front (tens of bytes each).
-pub const LOCAL_CAPACITY: usize = 4096;
+/// starts skipping. Each topic allocates this many slots up front (tens of bytes each), and a
+/// gateway follows one topic per open conversation, so it stays small; the hub's forwarder
+/// reads each topic continuously and hands payloads to per-socket outboxes.
+pub const LOCAL_CAPACITY: usize = 256;
 
 /// Whoever handed out a [`Subscription`] and must hear when one ends, so that it can drop the
 /// topic (and its upstream subscription) once no local subscriber is left.

@@ -162,6 +162,7 @@ impl AgentSession {
                 conn.reply(&ServerFrame::Assigned(conversation));
             }
             AgentEvent::Unassigned { conv, reason } => {
+                conn.unfollow(&topic::conversation(&conv));
                 conn.reply(&ServerFrame::Unassigned { conv, reason });
             }
             AgentEvent::Status { status } => conn.reply(&ServerFrame::Status { state: status }),

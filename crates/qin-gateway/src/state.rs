@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 /// Shared gateway state; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct GatewayState {
     /// The whole configuration.
     pub config: Arc<Config>,
@@ -27,6 +27,15 @@ pub struct GatewayState {
     pub shutdown: CancellationToken,
     shops: Arc<HashMap<ShopId, Arc<ShopConfig>>>,
     agent_sockets: Arc<Mutex<HashMap<(ShopId, AgentId), usize>>>,
+}
+
+impl std::fmt::Debug for GatewayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayState")
+            .field("shops", &self.shops.len())
+            .field("hub", &self.hub)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GatewayState {

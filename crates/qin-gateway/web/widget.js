@@ -122,15 +122,6 @@ const unreadCount = () =>
 
 // ---- protocol ----
 
-const link = new Link('/ws/shopper', {
-  open: () => link.send({ type: 'hello', shop, token: localStorage.getItem(keys.token) }),
-  frame: onFrame,
-  status: (s, retryMs) => {
-    Object.assign(state, { link: s, retryMs });
-    changed();
-  },
-});
-
 function onFrame(f) {
   const ours = state.conv && f.conv === state.conv.conv;
   switch (f.type) {
@@ -444,7 +435,7 @@ function buildGroup({ g }) {
 }
 
 function updateGroup(el, { g }) {
-  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无客服在线，可留言 · nobody online';
+  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无在线，可留言 · away';
   const queue = g.waiting > 0 ? `${g.waiting} 人排队${eta(g.eta_s)}` : '无需排队 · no wait';
   el.disabled = state.link !== 'online' || state.opening;
   el.classList.toggle('offline', g.online === 0);
@@ -499,5 +490,14 @@ function updateMsg(el, e) {
   el.lastChild.textContent = [clock(e.ts), MARKS[e.mark]].filter(Boolean).join(' · ');
 }
 
+// ---- start ----
+
+const link = new Link('/ws/shopper', {
+  open: () => link.send({ type: 'hello', shop, token: localStorage.getItem(keys.token) }),
+  frame: onFrame,
+  status: (s, retryMs) => {
+    Object.assign(state, { link: s, retryMs });
+    changed();
+  },
+});
 document.addEventListener('visibilitychange', changed);
-changed();

@@ -2,7 +2,8 @@
 //! gap-free `seq` and idempotent `cid`, agent status and persona-group availability.
 //!
 //! Two implementations mirror each other: [`MemoryStore`] (embedded mode, tests) and
-//! [`RedisStore`] (scale-out). Both pass the same conformance suite (`conformance`).
+//! [`RedisStore`] (scale-out). Both pass the same conformance suite (`conformance`, public
+//! with the `conformance` feature so other crates can run it on their own setups).
 
 use async_trait::async_trait;
 use qin_proto::{
@@ -110,7 +111,8 @@ pub enum StoreError {
 /// Result alias for store calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// How many seconds a `(conversation, sender, cid)` stays deduplicated.
+/// How many seconds a `(conversation, sender, cid)` stays deduplicated in Redis (the memory
+/// store keeps it for the life of the process).
 pub const CID_TTL_SECS: u64 = 24 * 3600;
 
 /// Durable state shared by every Qin process of a deployment.
@@ -125,7 +127,7 @@ pub trait Store: Send + Sync + 'static {
     /// A conversation by id.
     async fn conversation(&self, id: &ConvId) -> Result<Option<Conversation>>;
 
-    /// Open (not closed) conversations of a shop, oldest first by `opened_at`.
+    /// Open (not closed) conversations of a shop, oldest first by `opened_at` (ties by id).
     async fn open_conversations(&self, shop: &ShopId) -> Result<Vec<Conversation>>;
 
     /// Open conversations of one shopper in a shop, oldest first.
@@ -145,10 +147,13 @@ pub trait Store: Send + Sync + 'static {
     /// Appends a message to a conversation's log atomically: the next gap-free `seq`
     /// (1, 2, 3, …), also when several processes append at once. A repeated
     /// `(from.id, cid)` within [`CID_TTL_SECS`] stores nothing and returns the original message
-    /// with `duplicate: true`. Fails with `NotFound` for an unknown conversation.
+    /// (as first stored, whatever the retry carries) with `duplicate: true`. Fails with
+    /// `NotFound` for an unknown conversation. A closed conversation still takes appends (e.g.
+    /// a closing notice): refusing sends to it is the caller's decision.
     async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended>;
 
-    /// Up to `limit` messages with `seq > after`, ascending.
+    /// Up to `limit` messages with `seq > after`, ascending; empty for an unknown
+    /// conversation.
     async fn messages_after(&self, conv: &ConvId, after: u64, limit: usize)
     -> Result<Vec<Message>>;
 

@@ -78,6 +78,13 @@ impl WsClient {
         }
     }
 
+    /// Whether a frame matching `pred` was already received and not yet taken. Use it after
+    /// waiting for a later frame on the same topic: order is kept, so an earlier frame would
+    /// be here.
+    pub fn received(&self, pred: impl Fn(&Value) -> bool) -> bool {
+        self.backlog.iter().any(pred)
+    }
+
     /// Sends `hello` and returns the `welcome` frame.
     pub async fn hello(&mut self, shop: &str, token: Option<&str>) -> Value {
         self.send(json!({"type": "hello", "shop": shop, "token": token}))

@@ -54,7 +54,6 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args),
         None => serve(ServeArgs {
             config: DEFAULT_CONFIG.into(),
-            roles: Roles::all(),
             ..ServeArgs::default()
         }),
     }
@@ -80,12 +79,14 @@ fn check_config(file: Option<&Path>) -> anyhow::Result<()> {
 }
 
 fn hash_password() -> anyhow::Result<()> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    use argon2::password_hash::{PasswordHasher, SaltString};
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']);
     anyhow::ensure!(!password.is_empty(), "give the password on standard input");
-    let salt = SaltString::generate(&mut OsRng);
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
     let hash = argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;

@@ -42,6 +42,12 @@ impl Roles {
     }
 }
 
+impl Default for Roles {
+    fn default() -> Self {
+        Self::all()
+    }
+}
+
 impl FromStr for Roles {
     type Err = String;
 

@@ -180,6 +180,8 @@ async fn subscriptions_resume_after_a_server_restart() {
             {
                 return;
             }
+            // Its publisher may still be reconnecting; retry without spinning.
+            sleep(Duration::from_millis(20)).await;
         }
     };
     timeout(WAIT, probing).await.expect("other node publishes");

@@ -1,0 +1,541 @@
+// Qin agent console: logs in through POST /api/login, then handles the agent's chats over the
+// /ws/agent websocket — status, chat list with unread counts, replies with pending/sent/read
+// marks, typing, private notes, closing — and catches up with `sync` after every reconnect.
+
+const RETRY_MAX_MS = 10_000;
+const TYPING_IDLE_MS = 3_000; // say "stopped typing" after this much quiet
+const TYPING_REFRESH_MS = 2_000; // repeat "typing" at most this often while keys are pressed
+const TYPING_SHOW_MS = 6_000; // hide the shopper's typing mark if its "off" gets lost
+const SESSION_KEY = 'qin.agent';
+const STATUS_KEY = 'qin.agent.status';
+const PHRASES = ['亲，在的～有什么可以帮您？', '亲，今天就发～', '亲，稍等，我帮您查一下哦', '感谢亲的支持，祝您生活愉快～'];
+const MARKS = { pending: '发送中…', sent: '已发送', read: '已读', failed: '发送失败，点此重试' };
+const ENDED = { closed: '已结束 · closed', transferred: '已转出 · transferred' };
+
+// ---- small helpers ----
+
+/** The element with `data-testid="id"` (test ids double as this page's element names). */
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+/** Creates an element; strings among `children` become text nodes, never HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'testid') el.dataset.testid = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  el.append(...children.filter((c) => c != null));
+  return el;
+}
+
+/** Keeps `container`'s children in the order of `entries`, reusing each entry's element by `key`. */
+function renderList(container, entries, cache, build, update) {
+  const live = new Set();
+  let at = container.firstChild;
+  for (const entry of entries) {
+    let el = cache.get(entry.key);
+    if (!el) cache.set(entry.key, (el = build(entry)));
+    update(el, entry);
+    live.add(entry.key);
+    if (el === at) at = at.nextSibling;
+    else container.insertBefore(el, at);
+  }
+  for (const [key, el] of cache) {
+    if (live.has(key)) continue;
+    el.remove();
+    cache.delete(key);
+  }
+}
+
+const newCid = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
+
+/** A websocket to `path` that reconnects after 1 s, 2 s, 4 s … 10 s until `healthy()` resets the wait. */
+class Link {
+  constructor(path, on) {
+    this.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
+    this.on = on;
+    this.wait = 1000;
+    this.stopped = false;
+    this.connect();
+  }
+
+  connect() {
+    this.on.status('connecting');
+    const ws = (this.ws = new WebSocket(this.url));
+    ws.onopen = () => this.on.open();
+    ws.onmessage = (e) => this.on.frame(JSON.parse(e.data));
+    ws.onclose = () => {
+      if (this.stopped) return;
+      this.on.status('offline', this.wait);
+      setTimeout(() => this.connect(), this.wait);
+      this.wait = Math.min(this.wait * 2, RETRY_MAX_MS);
+    };
+  }
+
+  healthy() {
+    this.wait = 1000;
+    this.on.status('online');
+  }
+
+  /** Sends `frame` if the socket is open; says whether it did. */
+  send(frame) {
+    const open = this.ws.readyState === WebSocket.OPEN;
+    if (open) this.ws.send(JSON.stringify(frame));
+    return open;
+  }
+
+  stop() {
+    this.stopped = true;
+    this.ws.close();
+  }
+}
+
+// ---- state ----
+
+let session = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null'); // {shop, token}
+let link = null;
+const state = {
+  link: 'connecting', // connecting | online (welcomed) | offline
+  retryMs: 0,
+  me: null, // Party
+  group: '',
+  shopName: '',
+  maxChats: 0,
+  status: null, // as the server holds it
+  chats: new Map(), // conv → chat (see chatFor)
+  selected: null, // conv
+  scrollDown: false,
+};
+
+/** The chat for a ConversationView, created on first sight; (re)marks it as ours. */
+function chatFor(view) {
+  let chat = state.chats.get(view.conv);
+  if (!chat) {
+    chat = { messages: new Map(), pending: new Map(), notes: [], readSent: 0, peerRead: 0, peerTyping: 0 };
+    state.chats.set(view.conv, chat);
+  }
+  chat.view = view;
+  chat.ended = null; // why it is no longer ours, once it is not
+  return chat;
+}
+
+const highestSeq = (chat) => Math.max(0, ...chat.messages.keys());
+const sortedMessages = (chat) => [...chat.messages.values()].sort((a, b) => a.seq - b.seq);
+const unreadCount = (chat) =>
+  [...chat.messages.values()].filter((m) => m.from.role === 'shopper' && m.seq > chat.readSent).length;
+const shopperName = (chat) => chat.view.shopper?.name || chat.view.shopper?.id || chat.view.conv;
+const isMine = (from) => from.role === 'agent' && from.id === state.me?.id;
+
+// ---- protocol ----
+
+function start() {
+  link = new Link('/ws/agent', {
+    open: () => link.send({ type: 'hello', shop: session.shop, token: session.token }),
+    frame: onFrame,
+    status: (s, retryMs) => {
+      Object.assign(state, { link: s, retryMs });
+      changed();
+    },
+  });
+}
+
+function onFrame(f) {
+  const chat = f.conv && state.chats.get(f.conv);
+  switch (f.type) {
+    case 'welcome':
+      onWelcome(f);
+      break;
+    case 'status':
+      state.status = f.state;
+      break;
+    case 'assigned':
+      catchUp(chatFor(f));
+      state.selected ??= f.conv;
+      break;
+    case 'unassigned':
+      if (chat) chat.ended = f.reason;
+      break;
+    case 'conversation':
+      if (chat) chat.view = { ...chat.view, ...f };
+      break;
+    case 'ack':
+      if (chat) onAck(chat, f);
+      break;
+    case 'message':
+      if (chat) onMessage(chat, f);
+      break;
+    case 'note':
+      chat?.notes.push(f);
+      break;
+    case 'typing':
+      if (chat && f.from.role === 'shopper') {
+        chat.peerTyping = f.on ? Date.now() + TYPING_SHOW_MS : 0;
+        if (f.on) setTimeout(changed, TYPING_SHOW_MS);
+      }
+      break;
+    case 'read':
+      if (chat && f.from.role === 'shopper') chat.peerRead = Math.max(chat.peerRead, f.seq);
+      break;
+    case 'synced':
+      if (!f.recovered) toast(`部分历史消息无法恢复 · some history of ${f.conv} could not be recovered`);
+      break;
+    case 'error':
+      onError(f);
+      break;
+  }
+  changed();
+}
+
+function onWelcome(w) {
+  Object.assign(state, { me: w.agent, group: w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status });
+  link.healthy();
+  const wanted = sessionStorage.getItem(STATUS_KEY);
+  if (wanted && wanted !== w.status) link.send({ type: 'status', state: wanted });
+  const listed = new Set(w.conversations.map((view) => view.conv));
+  for (const [conv, chat] of state.chats) if (!listed.has(conv) && !chat.ended) chat.ended = 'unassigned';
+  for (const view of w.conversations) catchUp(chatFor(view));
+  state.selected ??= w.conversations[0]?.conv ?? null;
+}
+
+/** Fetches what we missed, then retries unacknowledged sends (the server dedupes by cid). */
+function catchUp(chat) {
+  link.send({ type: 'sync', conv: chat.view.conv, after: highestSeq(chat) });
+  for (const cid of chat.pending.keys()) transmit(chat, cid);
+}
+
+function onAck(chat, { cid, seq }) {
+  const p = chat.pending.get(cid);
+  if (!p) return;
+  chat.pending.delete(cid);
+  if (!chat.messages.has(seq)) {
+    chat.messages.set(seq, { conv: chat.view.conv, seq, cid, from: state.me, kind: 'text', body: p.body, ts: p.ts });
+  }
+}
+
+function onMessage(chat, m) {
+  chat.messages.set(m.seq, m);
+  if (isMine(m.from)) chat.pending.delete(m.cid);
+  if (m.from.role === 'shopper') chat.peerTyping = 0;
+}
+
+function onError(e) {
+  if (e.code === 'unauthorized' && state.link !== 'online') {
+    logout('登录已过期，请重新登录 · Your session expired, please sign in again');
+    return;
+  }
+  for (const chat of state.chats.values()) {
+    const p = chat.pending.get(e.ref);
+    if (p) p.failed = true;
+  }
+  toast(e.message);
+}
+
+function transmit(chat, cid) {
+  const { body } = chat.pending.get(cid);
+  link.send({ type: 'send', conv: chat.view.conv, cid, kind: 'text', body });
+}
+
+let typingConv = null; // the chat we last told "typing on"
+let typingSentAt = 0;
+let typingIdle = 0;
+
+function typing(on) {
+  clearTimeout(typingIdle);
+  if (on) typingIdle = setTimeout(() => typing(false), TYPING_IDLE_MS);
+  const conv = on ? state.selected : null;
+  if (typingConv && typingConv !== conv) {
+    link.send({ type: 'typing', conv: typingConv, on: false });
+    typingConv = null;
+  }
+  if (!conv || (conv === typingConv && Date.now() - typingSentAt < TYPING_REFRESH_MS)) return;
+  if (link.send({ type: 'typing', conv, on: true })) {
+    typingConv = conv;
+    typingSentAt = Date.now();
+  }
+}
+
+// ---- user actions ----
+
+async function login(ev) {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  const creds = { shop: form.get('shop').trim(), agent: form.get('agent').trim(), password: form.get('password') };
+  $('login-submit').disabled = true;
+  showLoginError('');
+  try {
+    const res = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(creds),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    session = { shop: creds.shop, token: body.token };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    start();
+    changed();
+  } catch (e) {
+    showLoginError(`登录失败 · Sign-in failed: ${e.message}`);
+  } finally {
+    $('login-submit').disabled = false;
+  }
+}
+
+function showLoginError(text) {
+  $('login-error').textContent = text;
+  $('login-error').hidden = !text;
+}
+
+function logout(notice = '') {
+  link.stop();
+  link = null;
+  session = null;
+  sessionStorage.removeItem(SESSION_KEY);
+  sessionStorage.removeItem(STATUS_KEY);
+  state.chats.clear();
+  state.selected = null;
+  showLoginError(notice);
+  changed();
+}
+
+function setStatus(wanted) {
+  sessionStorage.setItem(STATUS_KEY, wanted);
+  if (!link.send({ type: 'status', state: wanted })) toast('未连接，重连后生效 · offline, will apply on reconnect');
+}
+
+function select(conv) {
+  if (state.selected !== conv) typing(false);
+  state.selected = conv;
+  state.scrollDown = true;
+  changed();
+  $('reply-input').focus();
+}
+
+function dismiss(conv) {
+  state.chats.delete(conv);
+  if (state.selected === conv) state.selected = [...state.chats.keys()][0] ?? null;
+  changed();
+}
+
+function reply(ev) {
+  ev.preventDefault();
+  const chat = state.chats.get(state.selected);
+  const body = $('reply-input').value.trim();
+  if (!chat || chat.ended || !body) return;
+  $('reply-input').value = '';
+  const cid = newCid();
+  chat.pending.set(cid, { cid, body, ts: Date.now(), failed: false });
+  state.scrollDown = true;
+  typing(false);
+  transmit(chat, cid);
+  changed();
+}
+
+function retry(chat, cid) {
+  const p = chat.pending.get(cid);
+  if (!p?.failed) return;
+  p.failed = false;
+  transmit(chat, cid);
+  changed();
+}
+
+function note(ev) {
+  ev.preventDefault();
+  const text = $('note-input').value.trim();
+  if (!text || !state.selected) return;
+  if (link.send({ type: 'note', conv: state.selected, text })) $('note-input').value = '';
+  else toast('未连接，备注未保存 · offline, note not saved');
+}
+
+// ---- view ----
+
+const listCache = new Map();
+const threadCache = new Map();
+let threadConv = null;
+let toastTimer = 0;
+let scheduled = false;
+
+function toast(text) {
+  $('error-toast').textContent = text;
+  $('error-toast').hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => ($('error-toast').hidden = true), 5000);
+}
+
+/** Re-renders once after the current burst of frames and events. */
+function changed() {
+  if (scheduled) return;
+  scheduled = true;
+  setTimeout(() => {
+    scheduled = false;
+    markRead();
+    render();
+  }, 0);
+}
+
+function markRead() {
+  const chat = state.chats.get(state.selected);
+  if (!chat || chat.ended || document.visibilityState !== 'visible') return;
+  const top = highestSeq(chat);
+  if (top > chat.readSent && link.send({ type: 'read', conv: chat.view.conv, seq: top })) chat.readSent = top;
+}
+
+function render() {
+  $('login-view').hidden = !!session;
+  $('console-main').hidden = !session;
+  if (!session) return;
+  const chats = [...state.chats.values()];
+  const unread = chats.reduce((n, c) => n + unreadCount(c), 0);
+  document.title = `${unread ? `(${unread}) ` : ''}千牛 · Qin 客服工作台`;
+  $('shop-name').textContent = state.shopName;
+  $('agent-name').textContent = state.me?.name ?? '';
+  $('agent-group').textContent = state.group ?? '';
+  $('agent-group').hidden = !state.group;
+  $('conn-status').dataset.state = state.link;
+  $('conn-status').textContent = connText();
+  for (const b of document.querySelectorAll('.status-switch button')) {
+    b.setAttribute('aria-pressed', String(b.dataset.state === state.status));
+  }
+  $('chat-count').textContent = `${chats.filter((c) => !c.ended).length} / ${state.maxChats || '–'}`;
+  $('chats-empty').hidden = chats.length > 0;
+  renderList($('chat-list'), [...state.chats].map(([conv, chat]) => ({ key: conv, conv, chat })), listCache, buildItem, updateItem);
+  renderPane(state.chats.get(state.selected));
+}
+
+function connText() {
+  if (state.link === 'online') return '已连接 · connected';
+  if (state.link === 'connecting') return '连接中… · connecting';
+  return `已断开，${state.retryMs / 1000} 秒后重连 · reconnecting`;
+}
+
+function buildItem({ conv }) {
+  return h('li', { class: 'chat-item', testid: 'chat-item', 'data-conv': conv },
+    h('button', { class: 'chat-select', type: 'button', testid: 'chat-select', onclick: () => select(conv) }),
+    h('button', { class: 'chat-dismiss', type: 'button', testid: 'chat-dismiss', title: '移除 Remove', 'aria-label': '移除 Remove', onclick: () => dismiss(conv) }, '×'));
+}
+
+function updateItem(li, { conv, chat }) {
+  const messages = sortedMessages(chat);
+  const last = messages.at(-1);
+  const unread = unreadCount(chat);
+  const name = shopperName(chat);
+  const preview = chat.ended
+    ? (ENDED[chat.ended] ?? `已移出 · ${chat.ended}`)
+    : last ? `${last.from.role === 'shopper' ? '' : `${last.from.name}：`}${last.kind === 'image' ? '[图片]' : last.body}` : '新会话 · new chat';
+  li.classList.toggle('selected', conv === state.selected);
+  li.classList.toggle('ended', !!chat.ended);
+  li.firstChild.setAttribute('aria-current', String(conv === state.selected));
+  const badge = h('span', { class: 'unread', testid: 'chat-unread', hidden: !unread }, unread > 99 ? '99+' : String(unread));
+  li.firstChild.replaceChildren(
+    h('span', { class: 'avatar' }, [...name][0]),
+    h('span', { class: 'chat-main' },
+      h('span', { class: 'chat-top' }, h('strong', {}, name), h('span', { class: 'chat-time' }, last ? clock(last.ts) : '')),
+      h('span', { class: 'chat-preview' }, preview)),
+    badge);
+  li.lastChild.hidden = !chat.ended;
+}
+
+function renderPane(chat) {
+  $('no-chat').hidden = !!chat;
+  $('chat-pane').hidden = !chat;
+  if (!chat) return;
+  const name = shopperName(chat);
+  $('chat-avatar').textContent = [...name][0];
+  $('chat-shopper').textContent = name;
+  $('chat-meta').textContent = [chat.view.group, chat.view.conv, chat.ended && (ENDED[chat.ended] ?? chat.ended)].filter(Boolean).join(' · ');
+  for (const id of ['close-chat', 'reply-input', 'reply-send', 'note-input', 'note-send']) $(id).disabled = !!chat.ended;
+  $('phrases').hidden = !!chat.ended;
+  $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
+  renderThread(chat);
+}
+
+/** Messages in seq order, with private notes slotted in by time, then unacknowledged sends. */
+function timeline(chat) {
+  const out = [];
+  let n = 0;
+  const noteEntry = (i) => ({ key: `n${i}`, note: true, from: chat.notes[i].from, body: chat.notes[i].text, ts: chat.notes[i].ts });
+  for (const m of sortedMessages(chat)) {
+    while (n < chat.notes.length && chat.notes[n].ts < m.ts) out.push(noteEntry(n++));
+    const mark = isMine(m.from) ? (m.seq <= chat.peerRead ? 'read' : 'sent') : '';
+    out.push({ key: `m${m.seq}`, seq: m.seq, from: m.from, kind: m.kind, body: m.body, ts: m.ts, mark });
+  }
+  while (n < chat.notes.length) out.push(noteEntry(n++));
+  for (const p of chat.pending.values()) {
+    out.push({ key: `p${p.cid}`, cid: p.cid, from: state.me, kind: 'text', body: p.body, ts: p.ts, mark: p.failed ? 'failed' : 'pending' });
+  }
+  return out;
+}
+
+function renderThread(chat) {
+  const t = $('messages');
+  if (threadConv !== chat.view.conv) {
+    threadConv = chat.view.conv;
+    t.replaceChildren();
+    threadCache.clear();
+  }
+  const stick = state.scrollDown || t.scrollHeight - t.scrollTop - t.clientHeight < 60;
+  renderList(t, timeline(chat), threadCache, (e) => buildMsg(chat, e), updateMsg);
+  if (stick) t.scrollTop = t.scrollHeight;
+  state.scrollDown = false;
+}
+
+function buildMsg(chat, e) {
+  const role = e.from.role;
+  if (e.note) {
+    return h('div', { class: 'msg note', testid: 'note' },
+      h('div', { class: 'who' }, `内部备注 · 仅客服可见 staff only — ${e.from.name}`),
+      h('div', { class: 'bubble' }, e.body),
+      h('div', { class: 'meta' }, clock(e.ts)));
+  }
+  if (role === 'system') return h('div', { class: 'msg system', testid: 'msg', 'data-role': role }, e.body);
+  const mine = isMine(e.from) || !!e.cid;
+  const who = role === 'bot' ? `${e.from.name} · 自动回复 auto-reply` : e.from.name;
+  const content = e.kind === 'image' && /^https?:\/\//.test(e.body)
+    ? h('img', { src: e.body, alt: '图片 image', loading: 'lazy', referrerpolicy: 'no-referrer' })
+    : e.body;
+  return h('div', { class: `msg ${role}${mine ? ' mine' : ''}`, testid: 'msg', 'data-role': role, 'data-seq': e.seq, onclick: e.cid ? () => retry(chat, e.cid) : null },
+    mine ? null : h('div', { class: 'who' }, who),
+    h('div', { class: 'bubble' }, content),
+    h('div', { class: 'meta' }));
+}
+
+function updateMsg(el, e) {
+  if (e.note || e.from.role === 'system') return;
+  el.dataset.state = e.mark;
+  el.lastChild.textContent = [clock(e.ts), MARKS[e.mark]].filter(Boolean).join(' · ');
+}
+
+// ---- wiring ----
+
+$('login-form').addEventListener('submit', login);
+$('logout').addEventListener('click', () => {
+  link.send({ type: 'status', state: 'offline' });
+  logout();
+});
+for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
+$('close-chat').addEventListener('click', () => link.send({ type: 'close', conv: state.selected }));
+$('reply-form').addEventListener('submit', reply);
+$('reply-input').addEventListener('input', (e) => typing(e.target.value !== ''));
+$('reply-input').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    $('reply-form').requestSubmit();
+  }
+});
+$('note-form').addEventListener('submit', note);
+$('phrases').append(...PHRASES.map((text) => h('button', {
+  type: 'button', class: 'phrase', testid: 'phrase',
+  onclick: () => {
+    $('reply-input').value = text;
+    $('reply-input').focus();
+  },
+}, text)));
+document.addEventListener('visibilitychange', changed);
+
+if (session) start();
+changed();

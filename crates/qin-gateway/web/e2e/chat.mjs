@@ -1,0 +1,133 @@
+// Browser end-to-end test of Qin's web front-ends against a running gateway: an agent logs into
+// the console and goes online, a shopper opens the storefront widget and asks a question, each
+// sees the other's message. Usage: node chat.mjs http://127.0.0.1:18080
+// (after `npm install`; uses /usr/bin/chromium, or the browser named by $CHROMIUM).
+
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TIMEOUT_MS = 10_000;
+const ASK = '亲，发货了吗？';
+const ANSWER = '亲，今天就发～';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const base = process.argv[2]?.replace(/\/+$/, '');
+if (!base) {
+  console.error('usage: node chat.mjs <base-url>   e.g. node chat.mjs http://127.0.0.1:18080');
+  process.exit(2);
+}
+
+const pages = new Map(); // name → page, for screenshots on failure
+const jsErrors = [];
+let browser = null;
+let current = '';
+
+async function step(name, fn) {
+  current = name;
+  await fn();
+  console.log(`ok - ${name}`);
+}
+
+async function newPage(name) {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => jsErrors.push(`${name}: ${e.message}`));
+  pages.set(name, page);
+  return page;
+}
+
+/** A message of `role` in `page`'s thread (containing `text`, if given); `settled` skips pending/failed sends. */
+function message(page, role, text, settled = false) {
+  const state = settled ? ':not([data-state="pending"]):not([data-state="failed"])' : '';
+  const selector = `[data-testid="messages"] [data-testid="msg"][data-role="${role}"]${state}`;
+  return page.locator(selector, text ? { hasText: text } : {}).first();
+}
+
+async function run() {
+  let agent, shopper, conv;
+
+  await step('launch chromium', async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      timeout: TIMEOUT_MS,
+    });
+  });
+
+  await step('agent anhong logs into the console', async () => {
+    agent = await newPage('console');
+    await agent.goto(`${base}/console`);
+    await agent.getByTestId('login-shop').fill('afu');
+    await agent.getByTestId('login-agent').fill('anhong');
+    await agent.getByTestId('login-password').fill('qin-demo');
+    await agent.getByTestId('login-submit').click();
+    await agent.locator('[data-testid="conn-status"][data-state="online"]').waitFor();
+  });
+
+  await step('agent sets status online', async () => {
+    await agent.getByTestId('status-online').click();
+    await agent.locator('[data-testid="status-online"][aria-pressed="true"]').waitFor();
+  });
+
+  await step('shopper opens the widget and picks 淑女组 (lady)', async () => {
+    shopper = await newPage('storefront');
+    await shopper.goto(`${base}/`);
+    await shopper.getByTestId('widget-launcher').click();
+    await shopper.getByTestId('group-card-lady').click(); // waits until connected (enabled)
+    await shopper.getByTestId('composer-input').waitFor();
+    conv = await shopper.getByTestId('widget-panel').getAttribute('data-conv');
+    if (!conv) throw new Error('the widget shows a chat but no conversation id');
+  });
+
+  await step(`shopper sends "${ASK}"`, async () => {
+    await shopper.getByTestId('composer-input').fill(ASK);
+    await shopper.getByTestId('composer-input').press('Enter');
+    await message(shopper, 'shopper', ASK, true).waitFor();
+  });
+
+  await step('agent sees the chat and the question', async () => {
+    await agent.locator(`[data-testid="chat-item"][data-conv="${conv}"] [data-testid="chat-select"]`).click();
+    await message(agent, 'shopper', ASK).waitFor();
+  });
+
+  await step(`agent replies "${ANSWER}"`, async () => {
+    await agent.getByTestId('reply-input').fill(ANSWER);
+    await agent.getByTestId('reply-input').press('Enter');
+    await message(agent, 'agent', ANSWER, true).waitFor();
+  });
+
+  await step('shopper sees the reply', async () => {
+    await message(shopper, 'agent', ANSWER).waitFor();
+  });
+
+  await step('shopper was greeted by the shop bot', async () => {
+    await message(shopper, 'bot').waitFor();
+  });
+
+  await step('no JavaScript errors on either page', async () => {
+    if (jsErrors.length) throw new Error(jsErrors.join('\n'));
+  });
+}
+
+try {
+  await run();
+  console.log('e2e: 1 passed, 0 failed');
+} catch (e) {
+  const dir = await mkdtemp(join(tmpdir(), 'qin-e2e-'));
+  for (const [name, page] of pages) {
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true }).catch(() => {});
+  }
+  console.error(`not ok - ${current}\n${e.message}\nscreenshots: ${dir}`);
+  if (jsErrors.length) console.error(`JavaScript errors:\n${jsErrors.join('\n')}`);
+  console.log('e2e: 0 passed, 1 failed');
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+}
