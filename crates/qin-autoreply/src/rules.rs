@@ -79,7 +79,11 @@ pub fn replies(shop: &ShopConfig, event: &ShopEvent, group: Option<&GroupId>) ->
 }
 
 /// The first keyword rule matching `body` in `group`: its index and reply.
-fn keyword<'a>(shop: &'a ShopConfig, body: &str, group: Option<&GroupId>) -> Option<(usize, &'a str)> {
+fn keyword<'a>(
+    shop: &'a ShopConfig,
+    body: &str,
+    group: Option<&GroupId>,
+) -> Option<(usize, &'a str)> {
     let text = body.to_lowercase();
     shop.keywords.iter().enumerate().find_map(|(i, rule)| {
         let in_group = rule.groups.is_empty() || group.is_some_and(|g| rule.groups.contains(g));

@@ -45,7 +45,10 @@ fn greeting_is_in_the_chosen_groups_voice() {
     assert_eq!(r[0].cid, "auto:greeting");
     assert!(r[0].body.contains("疯癫组"));
     let r = replies(&shop, &opened("nosuch"), None);
-    assert!(r[0].body.contains("淑女组"), "unknown group → default group's greeting");
+    assert!(
+        r[0].body.contains("淑女组"),
+        "unknown group → default group's greeting"
+    );
 }
 
 #[test]
@@ -73,7 +76,10 @@ fn keyword_answers() {
         }
     }
     let image = said("https://img.example/发货.png", MessageKind::Image);
-    assert!(replies(&shop, &image, None).is_empty(), "images are not read for keywords");
+    assert!(
+        replies(&shop, &image, None).is_empty(),
+        "images are not read for keywords"
+    );
 }
 
 #[test]
@@ -91,7 +97,10 @@ fn away_only_when_nobody_in_the_group_is_online() {
     let queued = |g: &str, online| ShopEvent::Routed {
         conv: conv(),
         group: group(g),
-        outcome: RouteOutcome::Queued { position: 1, online },
+        outcome: RouteOutcome::Queued {
+            position: 1,
+            online,
+        },
     };
     let r = replies(&shop, &queued("lady", 0), None);
     assert_eq!(r[0].rule, Rule::Away);

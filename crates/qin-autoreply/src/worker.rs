@@ -44,7 +44,9 @@ pub struct Worker {
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("shop", &self.shop.id).finish()
+        f.debug_struct("Worker")
+            .field("shop", &self.shop.id)
+            .finish()
     }
 }
 
@@ -86,7 +88,8 @@ impl Worker {
                 }
             };
             let group = match &event {
-                ShopEvent::ShopperMessage { conv, .. } => match self.store.conversation(conv).await {
+                ShopEvent::ShopperMessage { conv, .. } => match self.store.conversation(conv).await
+                {
                     Ok(Some(c)) if c.is_open() => Some(c.group),
                     Ok(_) => continue,
                     Err(error) => {

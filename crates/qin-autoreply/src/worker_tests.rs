@@ -62,9 +62,12 @@ async fn setup(workers: usize) -> Setup {
 
 async fn publish(bus: &dyn Bus, event: &ShopEvent) {
     let shop = shop();
-    bus.publish(&topic::shop(&shop.id), serde_json::to_vec(event).unwrap().into())
-        .await
-        .unwrap();
+    bus.publish(
+        &topic::shop(&shop.id),
+        serde_json::to_vec(event).unwrap().into(),
+    )
+    .await
+    .unwrap();
 }
 
 async fn next_message(sub: &mut qin_bus::Subscription) -> qin_proto::Message {
@@ -82,41 +85,54 @@ async fn next_message(sub: &mut qin_bus::Subscription) -> qin_proto::Message {
 #[tokio::test]
 async fn greets_answers_keywords_and_says_away() {
     let s = setup(1).await;
-    let mut sub = s.bus.subscribe(&topic::conversation(&s.conv)).await.unwrap();
-    publish(&*s.bus, &ShopEvent::ChatOpened {
-        conv: s.conv.clone(),
-        shopper: Party {
-            role: Role::Shopper,
-            id: "v1".into(),
-            name: "亲".into(),
+    let mut sub = s
+        .bus
+        .subscribe(&topic::conversation(&s.conv))
+        .await
+        .unwrap();
+    publish(
+        &*s.bus,
+        &ShopEvent::ChatOpened {
+            conv: s.conv.clone(),
+            shopper: Party {
+                role: Role::Shopper,
+                id: "v1".into(),
+                name: "亲".into(),
+            },
+            group: GroupId::parse("lady").unwrap(),
+            requested_agent: None,
         },
-        group: GroupId::parse("lady").unwrap(),
-        requested_agent: None,
-    })
+    )
     .await;
     let greeting = next_message(&mut sub).await;
     assert_eq!((greeting.seq, greeting.from.role), (1, Role::Bot));
     assert!(greeting.body.contains("淑女组"));
 
-    publish(&*s.bus, &ShopEvent::ShopperMessage {
-        conv: s.conv.clone(),
-        seq: 2,
-        kind: MessageKind::Text,
-        body: "包邮吗".into(),
-    })
+    publish(
+        &*s.bus,
+        &ShopEvent::ShopperMessage {
+            conv: s.conv.clone(),
+            seq: 2,
+            kind: MessageKind::Text,
+            body: "包邮吗".into(),
+        },
+    )
     .await;
     let answer = next_message(&mut sub).await;
     assert_eq!(answer.cid, "auto:kw:2");
     assert!(answer.body.contains("包邮"));
 
-    publish(&*s.bus, &ShopEvent::Routed {
-        conv: s.conv.clone(),
-        group: GroupId::parse("lady").unwrap(),
-        outcome: RouteOutcome::Queued {
-            position: 1,
-            online: 0,
+    publish(
+        &*s.bus,
+        &ShopEvent::Routed {
+            conv: s.conv.clone(),
+            group: GroupId::parse("lady").unwrap(),
+            outcome: RouteOutcome::Queued {
+                position: 1,
+                online: 0,
+            },
         },
-    })
+    )
     .await;
     let away = next_message(&mut sub).await;
     assert_eq!(away.cid, "auto:away");
@@ -127,28 +143,38 @@ async fn greets_answers_keywords_and_says_away() {
 #[tokio::test]
 async fn two_workers_reply_once() {
     let s = setup(2).await;
-    let mut sub = s.bus.subscribe(&topic::conversation(&s.conv)).await.unwrap();
+    let mut sub = s
+        .bus
+        .subscribe(&topic::conversation(&s.conv))
+        .await
+        .unwrap();
     for _ in 0..2 {
         // The same occasion twice (e.g. a re-published event): still one reply.
-        publish(&*s.bus, &ShopEvent::Routed {
-            conv: s.conv.clone(),
-            group: GroupId::parse("bold").unwrap(),
-            outcome: RouteOutcome::Queued {
-                position: 1,
-                online: 0,
+        publish(
+            &*s.bus,
+            &ShopEvent::Routed {
+                conv: s.conv.clone(),
+                group: GroupId::parse("bold").unwrap(),
+                outcome: RouteOutcome::Queued {
+                    position: 1,
+                    online: 0,
+                },
             },
-        })
+        )
         .await;
     }
     let away = next_message(&mut sub).await;
     assert_eq!(away.seq, 1);
     // A later, different reply proves nothing else was delivered in between.
-    publish(&*s.bus, &ShopEvent::ShopperMessage {
-        conv: s.conv.clone(),
-        seq: 9,
-        kind: MessageKind::Text,
-        body: "退货".into(),
-    })
+    publish(
+        &*s.bus,
+        &ShopEvent::ShopperMessage {
+            conv: s.conv.clone(),
+            seq: 9,
+            kind: MessageKind::Text,
+            body: "退货".into(),
+        },
+    )
     .await;
     let next = next_message(&mut sub).await;
     assert_eq!((next.seq, next.cid.as_str()), (2, "auto:kw:9"));

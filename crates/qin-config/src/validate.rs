@@ -25,16 +25,25 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         return Err(invalid("limits.max_cid_len", "must be 8 to 256"));
     }
     if l.frames_per_s == 0 || l.frame_burst == 0 {
-        return Err(invalid("limits.frames_per_s", "frames_per_s and frame_burst must be at least 1"));
+        return Err(invalid(
+            "limits.frames_per_s",
+            "frames_per_s and frame_burst must be at least 1",
+        ));
     }
     if l.outbox_frames < 16 {
         return Err(invalid("limits.outbox_frames", "must be at least 16"));
     }
     if l.open_chats_per_shopper == 0 {
-        return Err(invalid("limits.open_chats_per_shopper", "must be at least 1"));
+        return Err(invalid(
+            "limits.open_chats_per_shopper",
+            "must be at least 1",
+        ));
     }
     if c.server.agent_token_ttl_s == 0 || c.server.shopper_token_ttl_s == 0 {
-        return Err(invalid("server.agent_token_ttl_s", "token lifetimes must be at least 1 s"));
+        return Err(invalid(
+            "server.agent_token_ttl_s",
+            "token lifetimes must be at least 1 s",
+        ));
     }
     if c.shops.is_empty() {
         return Err(invalid("shops", "at least one shop is needed"));
@@ -43,18 +52,30 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
     for (si, shop) in c.shops.iter().enumerate() {
         let at = format!("shops[{si}]");
         if !shop_ids.insert(&shop.id) {
-            return Err(invalid(format!("{at}.id"), format!("duplicate shop id {}", shop.id)));
+            return Err(invalid(
+                format!("{at}.id"),
+                format!("duplicate shop id {}", shop.id),
+            ));
         }
         if shop.groups.is_empty() {
-            return Err(invalid(format!("{at}.groups"), "a shop needs at least one persona group"));
+            return Err(invalid(
+                format!("{at}.groups"),
+                "a shop needs at least one persona group",
+            ));
         }
         let mut groups = HashSet::new();
         for (gi, g) in shop.groups.iter().enumerate() {
             if !groups.insert(&g.id) {
-                return Err(invalid(format!("{at}.groups[{gi}].id"), format!("duplicate group {}", g.id)));
+                return Err(invalid(
+                    format!("{at}.groups[{gi}].id"),
+                    format!("duplicate group {}", g.id),
+                ));
             }
             if g.greeting.trim().is_empty() {
-                return Err(invalid(format!("{at}.groups[{gi}].greeting"), "must not be empty"));
+                return Err(invalid(
+                    format!("{at}.groups[{gi}].greeting"),
+                    "must not be empty",
+                ));
             }
         }
         if !groups.contains(&shop.default_group) {
@@ -67,10 +88,16 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         for (ai, a) in shop.agents.iter().enumerate() {
             let key = format!("{at}.agents[{ai}]");
             if !agents.insert(&a.id) {
-                return Err(invalid(format!("{key}.id"), format!("duplicate agent {}", a.id)));
+                return Err(invalid(
+                    format!("{key}.id"),
+                    format!("duplicate agent {}", a.id),
+                ));
             }
             if !groups.contains(&a.group) {
-                return Err(invalid(format!("{key}.group"), format!("no group {} in this shop", a.group)));
+                return Err(invalid(
+                    format!("{key}.group"),
+                    format!("no group {} in this shop", a.group),
+                ));
             }
             if !(1..=200).contains(&a.max_chats) {
                 return Err(invalid(format!("{key}.max_chats"), "must be 1 to 200"));
@@ -85,13 +112,19 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         for (ki, k) in shop.keywords.iter().enumerate() {
             let key = format!("{at}.keywords[{ki}]");
             if k.keywords.is_empty() || k.keywords.iter().any(|w| w.trim().is_empty()) {
-                return Err(invalid(format!("{key}.keywords"), "needs at least one non-empty keyword"));
+                return Err(invalid(
+                    format!("{key}.keywords"),
+                    "needs at least one non-empty keyword",
+                ));
             }
             if k.reply.trim().is_empty() {
                 return Err(invalid(format!("{key}.reply"), "must not be empty"));
             }
             if let Some(g) = k.groups.iter().find(|g| !groups.contains(g)) {
-                return Err(invalid(format!("{key}.groups"), format!("no group {g} in this shop")));
+                return Err(invalid(
+                    format!("{key}.groups"),
+                    format!("no group {g} in this shop"),
+                ));
             }
         }
         if shop.avg_chat_s == 0 {

@@ -30,7 +30,9 @@ fn demo_config_has_afu_with_four_groups_and_named_agents() {
     assert_eq!(shasha.group, GroupId::parse("fresh").unwrap());
     for word in ["发货", "包邮", "退换"] {
         assert!(
-            afu.keywords.iter().any(|k| k.keywords.iter().any(|w| w == word)),
+            afu.keywords
+                .iter()
+                .any(|k| k.keywords.iter().any(|w| w == word)),
             "no keyword rule for {word}"
         );
     }
@@ -73,11 +75,17 @@ fn environment_overrides_deployment_settings() {
         _ => None,
     })
     .unwrap();
-    assert_eq!(config.server.redis.as_deref(), Some("redis://127.0.0.1:7000"));
+    assert_eq!(
+        config.server.redis.as_deref(),
+        Some("redis://127.0.0.1:7000")
+    );
     assert_eq!(config.server.listen, "0.0.0.0:9000");
     assert_eq!(config.server.secret, "s3cret");
     apply_env(&mut config, |k| (k == "QIN_REDIS").then(String::new)).unwrap();
-    assert!(config.server.redis.is_none(), "empty QIN_REDIS means embedded");
+    assert!(
+        config.server.redis.is_none(),
+        "empty QIN_REDIS means embedded"
+    );
 }
 
 #[test]

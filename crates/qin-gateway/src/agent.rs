@@ -29,8 +29,12 @@ impl AgentSession {
         token: Option<String>,
     ) -> Result<Self, ProtoError> {
         let state = conn.state.clone();
-        let unauthorized =
-            || ProtoError::new(ErrorCode::Unauthorized, "log in first: POST /api/login gives the token");
+        let unauthorized = || {
+            ProtoError::new(
+                ErrorCode::Unauthorized,
+                "log in first: POST /api/login gives the token",
+            )
+        };
         let claims = token
             .and_then(|t| state.tokens.verify(&t, now_ms()))
             .filter(|c| c.kind == TokenKind::Agent && c.shop == shop_id)
@@ -52,7 +56,11 @@ impl AgentSession {
             .await?;
         state.agent_connected(&shop_id, &agent.id);
         let session = Self { shop, agent, party };
-        let statuses = state.store.agent_statuses(&shop_id).await.map_err(store_error)?;
+        let statuses = state
+            .store
+            .agent_statuses(&shop_id)
+            .await
+            .map_err(store_error)?;
         let status = statuses.get(&session.agent.id).copied().unwrap_or_default();
         let assigned = state
             .store
@@ -82,7 +90,11 @@ impl AgentSession {
     }
 
     /// Handles a frame after `hello`.
-    pub async fn on_frame(&mut self, conn: &mut Conn, frame: ClientFrame) -> Result<(), ProtoError> {
+    pub async fn on_frame(
+        &mut self,
+        conn: &mut Conn,
+        frame: ClientFrame,
+    ) -> Result<(), ProtoError> {
         match frame {
             ClientFrame::Status { state } => self.set_status(conn, state).await,
             ClientFrame::Send {
@@ -206,14 +218,22 @@ impl AgentSession {
 
     /// The conversation, if it is assigned to this agent.
     async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
-        let found = conn.state.store.conversation(conv).await.map_err(store_error)?;
+        let found = conn
+            .state
+            .store
+            .conversation(conv)
+            .await
+            .map_err(store_error)?;
         match found {
             Some(c) if c.shop == self.shop.id && c.agent.as_ref() == Some(&self.agent.id) => Ok(c),
             Some(_) => Err(ProtoError::new(
                 ErrorCode::Forbidden,
                 format!("conversation {conv} is not assigned to you"),
             )),
-            None => Err(ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))),
+            None => Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no conversation {conv}"),
+            )),
         }
     }
 }

@@ -96,7 +96,9 @@ pub async fn messages(
     let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::BadFrame, e.body_text()))?;
     let claims = bearer(&headers)
         .and_then(|t| state.tokens.verify(t, now_ms()))
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "a valid Bearer token is required"))?;
+        .ok_or_else(|| {
+            ApiError::new(ErrorCode::Unauthorized, "a valid Bearer token is required")
+        })?;
     let conv_id = ConvId::parse(id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
     let conv = state
@@ -111,7 +113,10 @@ pub async fn messages(
             TokenKind::Agent => conv.agent.as_ref().map(AgentId::as_str) == Some(&claims.sub),
         };
     if !allowed {
-        return Err(ApiError::new(ErrorCode::Forbidden, "this conversation is not yours"));
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this conversation is not yours",
+        ));
     }
     let limit = query.limit.unwrap_or(500).clamp(1, MAX_SYNC);
     let messages = state
@@ -119,7 +124,11 @@ pub async fn messages(
         .messages_after(&conv_id, query.after, limit)
         .await
         .map_err(ApiError::store)?;
-    let last_seq = state.store.last_seq(&conv_id).await.map_err(ApiError::store)?;
+    let last_seq = state
+        .store
+        .last_seq(&conv_id)
+        .await
+        .map_err(ApiError::store)?;
     Ok(Json(History {
         conv: conv_id,
         messages,

@@ -68,7 +68,11 @@ impl Tokens {
         let mut mac = self.mac();
         mac.update(&body);
         let sig = mac.finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(sig))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&body),
+            URL_SAFE_NO_PAD.encode(sig)
+        )
     }
 
     /// The claims of a genuine, unexpired token; `None` for anything else.

@@ -86,11 +86,15 @@ pub(crate) fn store_error(e: StoreError) -> ProtoError {
     match e {
         StoreError::Unavailable(detail) => {
             tracing::warn!(%detail, "store unavailable");
-            ProtoError::new(ErrorCode::Unavailable, "storage is unavailable; retry shortly")
+            ProtoError::new(
+                ErrorCode::Unavailable,
+                "storage is unavailable; retry shortly",
+            )
         }
-        StoreError::Closed(conv) => {
-            ProtoError::new(ErrorCode::Conflict, format!("conversation {conv} is closed"))
-        }
+        StoreError::Closed(conv) => ProtoError::new(
+            ErrorCode::Conflict,
+            format!("conversation {conv} is closed"),
+        ),
         StoreError::NotFound(conv) => {
             ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))
         }
@@ -104,5 +108,8 @@ pub(crate) fn store_error(e: StoreError) -> ProtoError {
 /// How a bus failure is told to a client.
 pub(crate) fn bus_error(e: BusError) -> ProtoError {
     tracing::warn!(error = %e, "bus unavailable");
-    ProtoError::new(ErrorCode::Unavailable, "live delivery is unavailable; retry shortly")
+    ProtoError::new(
+        ErrorCode::Unavailable,
+        "live delivery is unavailable; retry shortly",
+    )
 }

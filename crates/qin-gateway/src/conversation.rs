@@ -47,7 +47,10 @@ pub(crate) async fn publish(
 ) -> Result<(), ProtoError> {
     state
         .bus
-        .publish(&topic::conversation(conv), Delivery::frame(audience, frame).into())
+        .publish(
+            &topic::conversation(conv),
+            Delivery::frame(audience, frame).into(),
+        )
         .await
         .map_err(bus_error)
 }
@@ -185,13 +188,27 @@ pub(crate) async fn close(
     conv.state = ConvState::Closed;
     conv.closed_at = Some(now_ms());
     conv.tags = tags;
-    state.store.save_conversation(&conv).await.map_err(store_error)?;
+    state
+        .store
+        .save_conversation(&conv)
+        .await
+        .map_err(store_error)?;
     let view = view(state, shop, &conv).await?;
-    publish(state, &conv.id, Audience::All, &ServerFrame::Conversation(view)).await?;
-    publish_shop_event(state, &shop.id, &ShopEvent::ChatClosed {
-        conv: conv.id.clone(),
-        by,
-    })
+    publish(
+        state,
+        &conv.id,
+        Audience::All,
+        &ServerFrame::Conversation(view),
+    )
+    .await?;
+    publish_shop_event(
+        state,
+        &shop.id,
+        &ShopEvent::ChatClosed {
+            conv: conv.id.clone(),
+            by,
+        },
+    )
     .await?;
     if let Some(agent) = &conv.agent {
         let event = AgentEvent::Unassigned {

@@ -62,7 +62,9 @@ pub struct Hub {
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hub").field("topics", &self.topic_count()).finish()
+        f.debug_struct("Hub")
+            .field("topics", &self.topic_count())
+            .finish()
     }
 }
 
@@ -133,11 +135,9 @@ impl Hub {
             }
             None => false,
         };
-        if empty {
-            if let Some(t) = topics.remove(topic) {
-                // Dropping the forwarder drops its subscription, which unsubscribes upstream.
-                t.forwarder.abort();
-            }
+        if let Some(t) = empty.then(|| topics.remove(topic)).flatten() {
+            // Dropping the forwarder drops its subscription, which unsubscribes upstream.
+            t.forwarder.abort();
         }
     }
 

@@ -89,7 +89,11 @@ impl ShopperSession {
     }
 
     /// Handles a frame after `hello`.
-    pub async fn on_frame(&mut self, conn: &mut Conn, frame: ClientFrame) -> Result<(), ProtoError> {
+    pub async fn on_frame(
+        &mut self,
+        conn: &mut Conn,
+        frame: ClientFrame,
+    ) -> Result<(), ProtoError> {
         match frame {
             ClientFrame::Open { group, agent } => self.open(conn, group, agent).await,
             ClientFrame::Send {
@@ -99,7 +103,8 @@ impl ShopperSession {
                 body,
             } => {
                 let c = self.own(conn, &conv).await?;
-                let appended = conversation::send(conn, &c, &self.party, cid, kind, body.clone()).await?;
+                let appended =
+                    conversation::send(conn, &c, &self.party, cid, kind, body.clone()).await?;
                 if !appended.duplicate {
                     let event = ShopEvent::ShopperMessage {
                         conv,
@@ -136,10 +141,17 @@ impl ShopperSession {
                 if c.is_open() {
                     // Only a closed conversation is safe to rewrite: an open one may be
                     // (re)assigned by the router at this very moment.
-                    return Err(ProtoError::new(ErrorCode::Conflict, "rate a chat once it is closed"));
+                    return Err(ProtoError::new(
+                        ErrorCode::Conflict,
+                        "rate a chat once it is closed",
+                    ));
                 }
                 c.rating = Some(score);
-                conn.state.store.save_conversation(&c).await.map_err(store_error)
+                conn.state
+                    .store
+                    .save_conversation(&c)
+                    .await
+                    .map_err(store_error)
             }
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Status { .. }
@@ -153,14 +165,22 @@ impl ShopperSession {
 
     /// The conversation, if it is this shopper's.
     async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
-        let found = conn.state.store.conversation(conv).await.map_err(store_error)?;
+        let found = conn
+            .state
+            .store
+            .conversation(conv)
+            .await
+            .map_err(store_error)?;
         match found {
             Some(c) if c.shop == self.shop.id && c.shopper.id == self.visitor.as_str() => Ok(c),
             Some(_) => Err(ProtoError::new(
                 ErrorCode::Forbidden,
                 format!("conversation {conv} is not yours"),
             )),
-            None => Err(ProtoError::new(ErrorCode::NotFound, format!("no conversation {conv}"))),
+            None => Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no conversation {conv}"),
+            )),
         }
     }
 
@@ -172,12 +192,16 @@ impl ShopperSession {
     ) -> Result<(), ProtoError> {
         let group = group.unwrap_or_else(|| self.shop.default_group.clone());
         if self.shop.group(&group).is_none() {
-            return Err(ProtoError::new(ErrorCode::NotFound, format!("no persona group {group}")));
+            return Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no persona group {group}"),
+            ));
         }
-        if let Some(a) = &agent {
-            if self.shop.agent(a).is_none() {
-                return Err(ProtoError::new(ErrorCode::NotFound, format!("no agent {a}")));
-            }
+        if let Some(a) = agent.as_ref().filter(|a| self.shop.agent(a).is_none()) {
+            return Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no agent {a}"),
+            ));
         }
         let state = conn.state.clone();
         let open = state
@@ -207,9 +231,14 @@ impl ShopperSession {
             tags: Vec::new(),
             rating: None,
         };
-        state.store.save_conversation(&conv).await.map_err(store_error)?;
+        state
+            .store
+            .save_conversation(&conv)
+            .await
+            .map_err(store_error)?;
         // Follow before telling the router, so its decision reaches this socket.
-        conn.follow(topic::conversation(&id), TopicKind::Frames).await?;
+        conn.follow(topic::conversation(&id), TopicKind::Frames)
+            .await?;
         conn.reply(&ServerFrame::Conversation(conv.view(None, 0)));
         let event = ShopEvent::ChatOpened {
             conv: id,
@@ -223,12 +252,23 @@ impl ShopperSession {
 
 /// The shop's persona groups with live availability: as the router last wrote it, or
 /// (before any router ran) from the config and the agents' recorded statuses.
-async fn groups_live(state: &GatewayState, shop: &ShopConfig) -> Result<Vec<GroupLive>, ProtoError> {
-    let live = state.store.groups_live(&shop.id).await.map_err(store_error)?;
+async fn groups_live(
+    state: &GatewayState,
+    shop: &ShopConfig,
+) -> Result<Vec<GroupLive>, ProtoError> {
+    let live = state
+        .store
+        .groups_live(&shop.id)
+        .await
+        .map_err(store_error)?;
     if !live.is_empty() {
         return Ok(live);
     }
-    let statuses = state.store.agent_statuses(&shop.id).await.map_err(store_error)?;
+    let statuses = state
+        .store
+        .agent_statuses(&shop.id)
+        .await
+        .map_err(store_error)?;
     Ok(shop
         .groups
         .iter()

@@ -7,8 +7,8 @@ use crate::hub::Outgoing;
 use crate::rate::RateLimit;
 use crate::shopper::ShopperSession;
 use crate::state::GatewayState;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use qin_proto::{ClientFrame, ErrorCode, ProtoError, Role};
@@ -125,8 +125,12 @@ async fn handle(
     let result = match (session.as_mut(), frame) {
         (None, ClientFrame::Hello { shop, token }) => {
             let started = match role {
-                Role::Agent => AgentSession::hello(conn, shop, token).await.map(Session::Agent),
-                _ => ShopperSession::hello(conn, shop, token).await.map(Session::Shopper),
+                Role::Agent => AgentSession::hello(conn, shop, token)
+                    .await
+                    .map(Session::Agent),
+                _ => ShopperSession::hello(conn, shop, token)
+                    .await
+                    .map(Session::Shopper),
             };
             match started {
                 Ok(s) => {

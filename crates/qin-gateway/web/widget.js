@@ -165,6 +165,7 @@ function onWelcome(w) {
   if (w.token) localStorage.setItem(keys.token, w.token);
   state.shopName = w.shop_name;
   state.groups = w.groups ?? [];
+  state.opening = false; // an `open` lost with the old socket shows up below, or not at all
   link.healthy();
   const same = state.conv && w.conversations.find((c) => c.conv === state.conv.conv);
   const open = w.conversations.findLast((c) => c.state !== 'closed');

@@ -168,7 +168,8 @@ pub enum ClientFrame {
 
 /// The frame types clients may send, for error messages.
 pub const CLIENT_FRAME_TYPES: &[&str] = &[
-    "hello", "open", "send", "typing", "read", "sync", "status", "transfer", "close", "note", "rate",
+    "hello", "open", "send", "typing", "read", "sync", "status", "transfer", "close", "note",
+    "rate",
 ];
 
 impl ClientFrame {
@@ -234,8 +235,7 @@ impl ClientFrame {
             },
             Self::Close { tags, .. } => {
                 let tags = tags.as_deref().unwrap_or_default();
-                if tags.len() > 16 || tags.iter().any(|t| t.is_empty() || t.chars().count() > 32)
-                {
+                if tags.len() > 16 || tags.iter().any(|t| t.is_empty() || t.chars().count() > 32) {
                     return Err(ProtoError::bad_frame(
                         "close takes at most 16 tags of 1-32 characters",
                     ));
@@ -300,7 +300,9 @@ fn validate_cid(cid: &str, limits: &Limits) -> Result<(), ProtoError> {
         )));
     }
     if cid.chars().any(char::is_control) {
-        return Err(ProtoError::bad_frame("cid must not contain control characters"));
+        return Err(ProtoError::bad_frame(
+            "cid must not contain control characters",
+        ));
     }
     Ok(())
 }

@@ -13,7 +13,10 @@ fn malformed_frames_get_documented_codes() {
         r#"{{"type":"send","conv":"c1","cid":"x","kind":"text","body":"{}"}}"#,
         "亲".repeat(4001)
     );
-    let huge = format!(r#"{{"type":"hello","shop":"afu","pad":"{}"}}"#, "x".repeat(20_000));
+    let huge = format!(
+        r#"{{"type":"hello","shop":"afu","pad":"{}"}}"#,
+        "x".repeat(20_000)
+    );
     let long_cid = format!(
         r#"{{"type":"send","conv":"c1","cid":"{}","kind":"text","body":"hi"}}"#,
         "x".repeat(65)
@@ -25,21 +28,81 @@ fn malformed_frames_get_documented_codes() {
         ("no type", r#"{"shop":"afu"}"#, ErrorCode::BadFrame),
         ("type not a string", r#"{"type":3}"#, ErrorCode::BadFrame),
         ("unknown type", r#"{"type":"dance"}"#, ErrorCode::BadFrame),
-        ("hello without shop", r#"{"type":"hello"}"#, ErrorCode::BadFrame),
-        ("bad shop id", r#"{"type":"hello","shop":"a b"}"#, ErrorCode::BadFrame),
-        ("bad conv id", r#"{"type":"send","conv":"../x","cid":"1","kind":"text","body":"hi"}"#, ErrorCode::BadFrame),
-        ("missing body", r#"{"type":"send","conv":"c1","cid":"1","kind":"text"}"#, ErrorCode::BadFrame),
-        ("empty body", r#"{"type":"send","conv":"c1","cid":"1","kind":"text","body":"  "}"#, ErrorCode::BadFrame),
-        ("empty cid", r#"{"type":"send","conv":"c1","cid":"","kind":"text","body":"hi"}"#, ErrorCode::BadFrame),
-        ("unknown kind", r#"{"type":"send","conv":"c1","cid":"1","kind":"video","body":"hi"}"#, ErrorCode::BadFrame),
-        ("image not a url", r#"{"type":"send","conv":"c1","cid":"1","kind":"image","body":"cat.png"}"#, ErrorCode::BadFrame),
-        ("seq negative", r#"{"type":"read","conv":"c1","seq":-1}"#, ErrorCode::BadFrame),
-        ("after a string", r#"{"type":"sync","conv":"c1","after":"3"}"#, ErrorCode::BadFrame),
-        ("unknown status", r#"{"type":"status","state":"sleeping"}"#, ErrorCode::BadFrame),
-        ("transfer nowhere", r#"{"type":"transfer","conv":"c1"}"#, ErrorCode::BadFrame),
-        ("rate 0", r#"{"type":"rate","conv":"c1","score":0}"#, ErrorCode::BadFrame),
-        ("rate 6", r#"{"type":"rate","conv":"c1","score":6}"#, ErrorCode::BadFrame),
-        ("empty tag", r#"{"type":"close","conv":"c1","tags":[""]}"#, ErrorCode::BadFrame),
+        (
+            "hello without shop",
+            r#"{"type":"hello"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "bad shop id",
+            r#"{"type":"hello","shop":"a b"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "bad conv id",
+            r#"{"type":"send","conv":"../x","cid":"1","kind":"text","body":"hi"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "missing body",
+            r#"{"type":"send","conv":"c1","cid":"1","kind":"text"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "empty body",
+            r#"{"type":"send","conv":"c1","cid":"1","kind":"text","body":"  "}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "empty cid",
+            r#"{"type":"send","conv":"c1","cid":"","kind":"text","body":"hi"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "unknown kind",
+            r#"{"type":"send","conv":"c1","cid":"1","kind":"video","body":"hi"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "image not a url",
+            r#"{"type":"send","conv":"c1","cid":"1","kind":"image","body":"cat.png"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "seq negative",
+            r#"{"type":"read","conv":"c1","seq":-1}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "after a string",
+            r#"{"type":"sync","conv":"c1","after":"3"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "unknown status",
+            r#"{"type":"status","state":"sleeping"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "transfer nowhere",
+            r#"{"type":"transfer","conv":"c1"}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "rate 0",
+            r#"{"type":"rate","conv":"c1","score":0}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "rate 6",
+            r#"{"type":"rate","conv":"c1","score":6}"#,
+            ErrorCode::BadFrame,
+        ),
+        (
+            "empty tag",
+            r#"{"type":"close","conv":"c1","tags":[""]}"#,
+            ErrorCode::BadFrame,
+        ),
         ("frame too large", &huge, ErrorCode::TooLarge),
         ("body too long", &long_body, ErrorCode::TooLarge),
         ("cid too long", &long_cid, ErrorCode::TooLarge),
@@ -75,7 +138,8 @@ fn valid_frames_parse() {
     ];
     for text in cases {
         let frame = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let again: ClientFrame = serde_json::from_str(&serde_json::to_string(&frame).unwrap()).unwrap();
+        let again: ClientFrame =
+            serde_json::from_str(&serde_json::to_string(&frame).unwrap()).unwrap();
         assert_eq!(again, frame);
     }
 }
@@ -93,5 +157,8 @@ fn server_frames_use_documented_field_names() {
         cid: "x".into(),
         seq: 3,
     };
-    assert_eq!(ack.to_json(), r#"{"type":"ack","conv":"c1","cid":"x","seq":3}"#);
+    assert_eq!(
+        ack.to_json(),
+        r#"{"type":"ack","conv":"c1","cid":"x","seq":3}"#
+    );
 }

@@ -81,7 +81,10 @@ impl RedisServer {
             if self.ping() {
                 return Ok(());
             }
-            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            let exited = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
             if let Some(status) = exited {
                 self.child = None;
                 return Err(format!("redis-server exited with {status}"));

@@ -64,7 +64,9 @@ impl WsClient {
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??;
+            let next = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??;
             let Ok(WsMessage::Text(text)) = next else {
                 continue;
             };
@@ -100,7 +102,9 @@ impl WsClient {
             .recv_where(|f| f["type"] == "ack" && f["cid"] == cid)
             .await
             .unwrap_or_else(|| panic!("no ack for cid {cid}"));
-        ack["seq"].as_u64().unwrap_or_else(|| panic!("ack without seq: {ack}"))
+        ack["seq"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("ack without seq: {ack}"))
     }
 
     /// Waits for the `message` frame of `conv` whose body is `body`.

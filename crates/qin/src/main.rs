@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 const DEFAULT_CONFIG: &str = "config/qin.toml";
 
 #[derive(Parser)]
-#[command(name = "qin", version, about = "Qin (亲): real-time chat support for online shops")]
+#[command(
+    name = "qin",
+    version,
+    about = "Qin (亲): real-time chat support for online shops"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -85,8 +89,7 @@ fn hash_password() -> anyhow::Result<()> {
     let password = password.trim_end_matches(['\r', '\n']);
     anyhow::ensure!(!password.is_empty(), "give the password on standard input");
     let salt_bytes: [u8; 16] = rand::random();
-    let salt = SaltString::encode_b64(&salt_bytes)
-        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
     let hash = argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
@@ -101,8 +104,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let mut config = load(&args.config)
-        .with_context(|| format!("loading {}", args.config.display()))?;
+    let mut config =
+        load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
@@ -127,7 +130,9 @@ async fn run(config: Config, roles: Roles) -> anyhow::Result<()> {
         println!();
         println!("  Qin (亲) is running — roles: {roles}");
         println!("  Shopper widget (demo shop):  http://{addr}/");
-        println!("  Agent console:               http://{addr}/console   (demo agents, password qin-demo)");
+        println!(
+            "  Agent console:               http://{addr}/console   (demo agents, password qin-demo)"
+        );
         println!("  Stop with Ctrl-C.");
         println!();
     }

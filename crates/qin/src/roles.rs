@@ -57,7 +57,9 @@ impl FromStr for Roles {
             let role = Role::ALL
                 .into_iter()
                 .find(|r| r.name() == part)
-                .ok_or_else(|| format!("unknown role {part:?}; roles are gateway, router, autoreply"))?;
+                .ok_or_else(|| {
+                    format!("unknown role {part:?}; roles are gateway, router, autoreply")
+                })?;
             if !roles.contains(&role) {
                 roles.push(role);
             }

@@ -17,7 +17,11 @@ fn qin() -> Command {
 #[test]
 fn check_config_accepts_the_demo_and_names_a_bad_key() {
     let out = qin().args(["check-config", CONFIG]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
 
     let broken = std::env::temp_dir().join(format!("qin-broken-{}.toml", std::process::id()));
@@ -43,7 +47,10 @@ impl Drop for Process {
 }
 
 fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 fn serve(roles: &str, listen: SocketAddr, redis: &str, prefix: &str) -> Process {
@@ -63,11 +70,17 @@ async fn wait_healthy(addr: SocketAddr) {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let ok = tokio::net::TcpStream::connect(addr).await.is_ok()
-            && http(&addr.to_string(), "GET", "/readyz", None, None).await.status == 200;
+            && http(&addr.to_string(), "GET", "/readyz", None, None)
+                .await
+                .status
+                == 200;
         if ok {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{addr} never became ready");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{addr} never became ready"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -36,10 +36,15 @@ async fn shopper_and_agent_chat_end_to_end() {
     assert_eq!(got["seq"], seq);
     assert_eq!(got["from"]["role"], "shopper");
     let answer = shopper
-        .recv_where(|f| f["type"] == "message" && f["from"]["role"] == "bot" && f["seq"].as_u64() > Some(seq))
+        .recv_where(|f| {
+            f["type"] == "message" && f["from"]["role"] == "bot" && f["seq"].as_u64() > Some(seq)
+        })
         .await
         .expect("the shipping keyword answer");
-    assert!(answer["body"].as_str().unwrap().contains("发货"), "{answer}");
+    assert!(
+        answer["body"].as_str().unwrap().contains("发货"),
+        "{answer}"
+    );
 
     agent
         .send(json!({"type": "typing", "conv": conv, "on": true}))
@@ -68,7 +73,10 @@ async fn shopper_and_agent_chat_end_to_end() {
     assert_eq!(agent.recv_type("unassigned").await["conv"], conv.as_str());
     // The note was published before the close on the same topic: had it reached the
     // shopper, it would be in the backlog now.
-    assert!(!shopper.received(|f| f["type"] == "note"), "a private note reached the shopper");
+    assert!(
+        !shopper.received(|f| f["type"] == "note"),
+        "a private note reached the shopper"
+    );
     shopper
         .send(json!({"type": "rate", "conv": conv, "score": 5}))
         .await;
@@ -88,7 +96,14 @@ async fn a_retried_send_is_stored_once() {
         .await;
     let synced = shopper.recv_type("synced").await;
     assert_eq!(synced["recovered"], true);
-    let log = http(&addr.to_string(), "GET", &format!("/api/conversations/{conv}/messages"), None, None).await;
+    let log = http(
+        &addr.to_string(),
+        "GET",
+        &format!("/api/conversations/{conv}/messages"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(log.status, 401, "history needs a token");
     node.stop().await;
 }
@@ -126,7 +141,14 @@ async fn nobody_touches_a_conversation_that_is_not_theirs() {
 
     let path = format!("/api/conversations/{conv}/messages?after=0");
     let host = addr.to_string();
-    let theirs = http(&host, "GET", &path, stranger_welcome["token"].as_str(), None).await;
+    let theirs = http(
+        &host,
+        "GET",
+        &path,
+        stranger_welcome["token"].as_str(),
+        None,
+    )
+    .await;
     assert_eq!(theirs.status, 403, "{}", theirs.body);
     assert_eq!(theirs.json()["error"]["code"], "forbidden");
     let mine = http(&host, "GET", &path, owner_welcome["token"].as_str(), None).await;
@@ -142,7 +164,12 @@ async fn nobody_touches_a_conversation_that_is_not_theirs() {
     let agents = http(&host, "GET", &path, Some(&shasha_token), None).await;
     assert_eq!(agents.status, 403);
     let anhong_token = login(addr, "anhong").await;
-    assert_eq!(http(&host, "GET", &path, Some(&anhong_token), None).await.status, 200);
+    assert_eq!(
+        http(&host, "GET", &path, Some(&anhong_token), None)
+            .await
+            .status,
+        200
+    );
     node.stop().await;
 }
 
@@ -159,9 +186,18 @@ async fn malformed_frames_get_errors_and_the_socket_keeps_working() {
         (r#"{"no":"type"}"#.to_owned(), "bad_frame"),
         (r#"{"type":"fly"}"#.to_owned(), "bad_frame"),
         (r#"{"type":"send","conv":"c1"}"#.to_owned(), "bad_frame"),
-        (format!(r#"{{"type":"open","pad":"{}"}}"#, "x".repeat(20_000)), "too_large"),
-        (r#"{"type":"status","state":"online"}"#.to_owned(), "forbidden"),
-        (r#"{"type":"open","group":"nosuchgroup"}"#.to_owned(), "not_found"),
+        (
+            format!(r#"{{"type":"open","pad":"{}"}}"#, "x".repeat(20_000)),
+            "too_large",
+        ),
+        (
+            r#"{"type":"status","state":"online"}"#.to_owned(),
+            "forbidden",
+        ),
+        (
+            r#"{"type":"open","group":"nosuchgroup"}"#.to_owned(),
+            "not_found",
+        ),
     ] {
         ws.send_text(&text).await;
         let err = error_code(&mut ws, code).await;
@@ -217,7 +253,9 @@ async fn chats_queue_in_order_and_drain_when_capacity_frees() {
     let (mut second, _) = shopper(addr, None).await;
     let c2 = open(&mut second, "lady").await;
     let queued = second
-        .recv_where(|f| f["conv"] == c2.as_str() && f["state"] == "queued" && f["position"].is_u64())
+        .recv_where(|f| {
+            f["conv"] == c2.as_str() && f["state"] == "queued" && f["position"].is_u64()
+        })
         .await
         .expect("second chat queued with a position");
     assert_eq!(queued["position"], 1);

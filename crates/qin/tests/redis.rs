@@ -42,7 +42,10 @@ async fn shopper_and_agent_on_different_gateways_chat_over_redis() {
     let seq = shopper.send_message(&conv, "s1", "包邮吗？").await;
     assert_eq!(agent.recv_message(&conv, "包邮吗？").await["seq"], seq);
     let reply = agent.send_message(&conv, "a1", "亲，满99包邮哦").await;
-    assert_eq!(shopper.recv_message(&conv, "亲，满99包邮哦").await["seq"], reply);
+    assert_eq!(
+        shopper.recv_message(&conv, "亲，满99包邮哦").await["seq"],
+        reply
+    );
     // A retried send through the other gateway is still one message.
     assert_eq!(shopper.send_message(&conv, "s1", "包邮吗？").await, seq);
 
@@ -51,14 +54,22 @@ async fn shopper_and_agent_on_different_gateways_chat_over_redis() {
         async {
             let mut seqs = Vec::new();
             for i in 0..20 {
-                seqs.push(shopper.send_message(&conv, &format!("sb{i}"), &format!("s{i}")).await);
+                seqs.push(
+                    shopper
+                        .send_message(&conv, &format!("sb{i}"), &format!("s{i}"))
+                        .await,
+                );
             }
             seqs
         },
         async {
             let mut seqs = Vec::new();
             for i in 0..20 {
-                seqs.push(agent.send_message(&conv, &format!("ab{i}"), &format!("a{i}")).await);
+                seqs.push(
+                    agent
+                        .send_message(&conv, &format!("ab{i}"), &format!("a{i}"))
+                        .await,
+                );
             }
             seqs
         }
