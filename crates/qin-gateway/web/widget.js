@@ -436,7 +436,7 @@ function buildGroup({ g }) {
 }
 
 function updateGroup(el, { g }) {
-  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无在线，可留言 · away';
+  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无在线 · offline';
   const queue = g.waiting > 0 ? `${g.waiting} 人排队${eta(g.eta_s)}` : '无需排队 · no wait';
   el.disabled = state.link !== 'online' || state.opening;
   el.classList.toggle('offline', g.online === 0);
