@@ -52,6 +52,7 @@ function renderList(container, entries, cache, build, update) {
 
 const newCid = () =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const atBottom = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 60;
 const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
 
 /** A websocket to `path` that reconnects after 1 s, 2 s, 4 s … 10 s until `healthy()` resets the wait. */
@@ -441,6 +442,7 @@ function updateItem(li, { conv, chat }) {
 }
 
 function renderPane(chat) {
+  const stick = state.scrollDown || atBottom($('messages')); // before the layout below changes its height
   $('no-chat').hidden = !!chat;
   $('chat-pane').hidden = !chat;
   if (!chat) return;
@@ -451,7 +453,7 @@ function renderPane(chat) {
   for (const id of ['close-chat', 'reply-input', 'reply-send', 'note-input', 'note-send']) $(id).disabled = !!chat.ended;
   $('phrases').hidden = !!chat.ended;
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
-  renderThread(chat);
+  renderThread(chat, stick);
 }
 
 /** Messages in seq order, with private notes slotted in by time, then unacknowledged sends. */
@@ -471,14 +473,13 @@ function timeline(chat) {
   return out;
 }
 
-function renderThread(chat) {
+function renderThread(chat, stick) {
   const t = $('messages');
   if (threadConv !== chat.view.conv) {
     threadConv = chat.view.conv;
     t.replaceChildren();
     threadCache.clear();
   }
-  const stick = state.scrollDown || t.scrollHeight - t.scrollTop - t.clientHeight < 60;
   renderList(t, timeline(chat), threadCache, (e) => buildMsg(chat, e), updateMsg);
   if (stick) t.scrollTop = t.scrollHeight;
   state.scrollDown = false;

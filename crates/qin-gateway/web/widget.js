@@ -59,6 +59,7 @@ function renderList(container, entries, cache, build, update) {
 
 const newCid = () =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const atBottom = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 60;
 const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
 const eta = (s) => (s == null ? '' : s < 60 ? `，约 ${s} 秒` : `，约 ${Math.round(s / 60)} 分钟`);
 
@@ -322,7 +323,7 @@ function buildUi() {
   ui.thread = h('div', { class: 'qin-thread', testid: 'messages', role: 'log', 'aria-live': 'polite' });
   ui.typing = h('div', { class: 'qin-typing', testid: 'typing', hidden: true }, h('span', { class: 'qin-dots' }, h('i'), h('i'), h('i')), '客服正在输入… · agent is typing');
   ui.stars = [1, 2, 3, 4, 5].map((n) => h('button', { class: 'qin-star', type: 'button', testid: `rate-${n}`, 'aria-label': `${n} 星`, onclick: () => rate(n) }, '★'));
-  ui.rateHint = h('span', {}, '为本次服务打分 · Rate this chat');
+  ui.rateHint = h('span', {});
   ui.closed = h('div', { class: 'qin-closed', testid: 'closed-notice' },
     h('p', {}, '本次对话已结束 · This chat has ended'),
     h('div', { class: 'qin-rate' }, ui.rateHint, h('div', { class: 'qin-stars' }, ...ui.stars)),
@@ -379,6 +380,7 @@ function save() {
 }
 
 function render() {
+  const stick = state.scrollDown || atBottom(ui.thread); // before the layout below changes its height
   const { conv } = state;
   const closed = conv?.state === 'closed';
   const unread = unreadCount();
@@ -405,13 +407,13 @@ function render() {
     star.disabled = state.rated > 0;
   });
   renderList(ui.groupList, state.groups.map((g) => ({ key: g.id, g })), groupCache, buildGroup, updateGroup);
-  renderThread();
+  renderThread(stick);
 }
 
 function connText() {
   if (state.link === 'online') return '在线 · online';
   if (state.link === 'connecting') return '连接中… · connecting';
-  return `已断开，${state.retryMs / 1000} 秒后重连 · reconnecting`;
+  return `已断开，${state.retryMs / 1000} 秒后重连`;
 }
 
 function statusText() {
@@ -447,15 +449,14 @@ function updateGroup(el, { g }) {
   );
 }
 
-function renderThread() {
+function renderThread(stick) {
   if (!state.conv) return;
+  const t = ui.thread;
   if (threadConv !== state.conv.conv) {
     threadConv = state.conv.conv;
-    ui.thread.replaceChildren();
+    t.replaceChildren();
     threadCache.clear();
   }
-  const t = ui.thread;
-  const stick = state.scrollDown || t.scrollHeight - t.scrollTop - t.clientHeight < 60;
   const entries = [
     ...sortedMessages().map((m) => ({
       key: `m${m.seq}`, seq: m.seq, from: m.from, kind: m.kind, body: m.body, ts: m.ts,
