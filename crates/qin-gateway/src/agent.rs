@@ -81,6 +81,7 @@ impl AgentSession {
             token: None,
             agent: Some(session.party.clone()),
             group: Some(session.agent.group.clone()),
+            group_name: session.shop.group(&session.agent.group).map(|g| g.name.clone()),
             status: Some(status),
             max_chats: Some(session.agent.max_chats),
             groups: Vec::new(),

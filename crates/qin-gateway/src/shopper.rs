@@ -80,6 +80,7 @@ impl ShopperSession {
             token: Some(token),
             agent: None,
             group: None,
+            group_name: None,
             status: None,
             max_chats: None,
             groups,

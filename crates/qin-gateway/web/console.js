@@ -193,7 +193,7 @@ function onFrame(f) {
 }
 
 function onWelcome(w) {
-  Object.assign(state, { me: w.agent, group: w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status });
+  Object.assign(state, { me: w.agent, group: w.group_name ?? w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status });
   link.healthy();
   const wanted = sessionStorage.getItem(STATUS_KEY);
   if (wanted && wanted !== w.status) link.send({ type: 'status', state: wanted });

@@ -405,6 +405,9 @@ pub struct Welcome {
     /// Agent: their persona group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupId>,
+    /// Agent: their persona group's display name, e.g. 淑女组.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
     /// Agent: their current status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AgentStatus>,

@@ -12,6 +12,7 @@ async fn shopper_and_agent_chat_end_to_end() {
     let (node, addr) = embedded(demo_config()).await;
     let (mut agent, welcome) = online_agent(addr, "anhong").await;
     assert_eq!(welcome["agent"]["name"], "安红");
+    assert_eq!(welcome["group_name"], "淑女组");
     let (mut shopper, welcome) = shopper(addr, None).await;
     let groups = welcome["groups"].as_array().expect("groups");
     assert_eq!(groups.len(), 4);
