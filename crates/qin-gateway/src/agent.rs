@@ -2,7 +2,7 @@
 
 use crate::auth::TokenKind;
 use crate::conn::{Conn, store_error};
-use crate::conversation::{self, view};
+use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
 use crate::state::now_ms;
 use bytes::Bytes;
@@ -81,7 +81,10 @@ impl AgentSession {
             token: None,
             agent: Some(session.party.clone()),
             group: Some(session.agent.group.clone()),
-            group_name: session.shop.group(&session.agent.group).map(|g| g.name.clone()),
+            group_name: session
+                .shop
+                .group(&session.agent.group)
+                .map(|g| g.name.clone()),
             status: Some(status),
             max_chats: Some(session.agent.max_chats),
             groups: Vec::new(),
@@ -116,18 +119,9 @@ impl AgentSession {
                 }
                 Ok(())
             }
-            ClientFrame::Typing { conv, on } => {
-                let c = self.own(conn, &conv).await?;
-                conversation::typing(&conn.state, &c, &self.party, on).await
-            }
-            ClientFrame::Read { conv, seq } => {
-                let c = self.own(conn, &conv).await?;
-                conversation::read(&conn.state, &c, &self.party, seq).await
-            }
-            ClientFrame::Sync { conv, after } => {
-                self.own(conn, &conv).await?;
-                conversation::sync(conn, &conv, after).await
-            }
+            ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
+            ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
+            ClientFrame::Sync { conv, after } => conversation::sync(conn, self, &conv, after).await,
             ClientFrame::Close { conv, tags } => {
                 let c = self.own(conn, &conv).await?;
                 let tags = tags.unwrap_or_default();
@@ -216,8 +210,13 @@ impl AgentSession {
             .await
             .map_err(crate::conn::bus_error)
     }
+}
 
-    /// The conversation, if it is assigned to this agent.
+impl Participant for AgentSession {
+    fn party(&self) -> &Party {
+        &self.party
+    }
+
     async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
         let found = conn
             .state

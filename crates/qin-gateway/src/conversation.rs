@@ -112,38 +112,59 @@ pub(crate) async fn send(
     Ok(appended)
 }
 
+/// A session that acts in the conversations it is a party to.
+pub(crate) trait Participant: Sync {
+    /// Who the session is, as the other parties see them.
+    fn party(&self) -> &Party;
+
+    /// The conversation, if this session is a party to it (`forbidden` or `not_found` if not).
+    fn own(
+        &self,
+        conn: &Conn,
+        conv: &ConvId,
+    ) -> impl Future<Output = Result<Conversation, ProtoError>> + Send;
+}
+
 /// Relays a typing indicator.
 pub(crate) async fn typing(
-    state: &GatewayState,
-    conv: &Conversation,
-    from: &Party,
+    conn: &Conn,
+    who: &impl Participant,
+    conv: &ConvId,
     on: bool,
 ) -> Result<(), ProtoError> {
+    who.own(conn, conv).await?;
     let frame = ServerFrame::Typing {
-        conv: conv.id.clone(),
+        conv: conv.clone(),
         on,
-        from: from.clone(),
+        from: who.party().clone(),
     };
-    publish(state, &conv.id, Audience::All, &frame).await
+    publish(&conn.state, conv, Audience::All, &frame).await
 }
 
 /// Relays a read receipt.
 pub(crate) async fn read(
-    state: &GatewayState,
-    conv: &Conversation,
-    from: &Party,
+    conn: &Conn,
+    who: &impl Participant,
+    conv: &ConvId,
     seq: u64,
 ) -> Result<(), ProtoError> {
+    who.own(conn, conv).await?;
     let frame = ServerFrame::Read {
-        conv: conv.id.clone(),
+        conv: conv.clone(),
         seq,
-        from: from.clone(),
+        from: who.party().clone(),
     };
-    publish(state, &conv.id, Audience::All, &frame).await
+    publish(&conn.state, conv, Audience::All, &frame).await
 }
 
 /// Replays the messages after `after` to this socket, then `synced`.
-pub(crate) async fn sync(conn: &mut Conn, conv: &ConvId, after: u64) -> Result<(), ProtoError> {
+pub(crate) async fn sync(
+    conn: &mut Conn,
+    who: &impl Participant,
+    conv: &ConvId,
+    after: u64,
+) -> Result<(), ProtoError> {
+    who.own(conn, conv).await?;
     let mut upto = after;
     let mut replayed = 0;
     loop {

@@ -2,7 +2,7 @@
 
 use crate::auth::{Claims, TokenKind};
 use crate::conn::{Conn, store_error};
-use crate::conversation::{self, view};
+use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
 use crate::state::{GatewayState, now_ms, random_id};
 use qin_config::ShopConfig;
@@ -117,18 +117,9 @@ impl ShopperSession {
                 }
                 Ok(())
             }
-            ClientFrame::Typing { conv, on } => {
-                let c = self.own(conn, &conv).await?;
-                conversation::typing(&conn.state, &c, &self.party, on).await
-            }
-            ClientFrame::Read { conv, seq } => {
-                let c = self.own(conn, &conv).await?;
-                conversation::read(&conn.state, &c, &self.party, seq).await
-            }
-            ClientFrame::Sync { conv, after } => {
-                self.own(conn, &conv).await?;
-                conversation::sync(conn, &conv, after).await
-            }
+            ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
+            ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
+            ClientFrame::Sync { conv, after } => conversation::sync(conn, self, &conv, after).await,
             ClientFrame::Close { conv, .. } => {
                 let c = self.own(conn, &conv).await?;
                 conversation::close(&conn.state, &self.shop, c, Role::Shopper, Vec::new()).await
@@ -160,27 +151,6 @@ impl ShopperSession {
             | ClientFrame::Note { .. } => Err(ProtoError::new(
                 ErrorCode::Forbidden,
                 format!("{} is for agents", frame.type_name()),
-            )),
-        }
-    }
-
-    /// The conversation, if it is this shopper's.
-    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
-        let found = conn
-            .state
-            .store
-            .conversation(conv)
-            .await
-            .map_err(store_error)?;
-        match found {
-            Some(c) if c.shop == self.shop.id && c.shopper.id == self.visitor.as_str() => Ok(c),
-            Some(_) => Err(ProtoError::new(
-                ErrorCode::Forbidden,
-                format!("conversation {conv} is not yours"),
-            )),
-            None => Err(ProtoError::new(
-                ErrorCode::NotFound,
-                format!("no conversation {conv}"),
             )),
         }
     }
@@ -248,6 +218,32 @@ impl ShopperSession {
             requested_agent: agent,
         };
         conversation::publish_shop_event(&state, &self.shop.id, &event).await
+    }
+}
+
+impl Participant for ShopperSession {
+    fn party(&self) -> &Party {
+        &self.party
+    }
+
+    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
+        let found = conn
+            .state
+            .store
+            .conversation(conv)
+            .await
+            .map_err(store_error)?;
+        match found {
+            Some(c) if c.shop == self.shop.id && c.shopper.id == self.visitor.as_str() => Ok(c),
+            Some(_) => Err(ProtoError::new(
+                ErrorCode::Forbidden,
+                format!("conversation {conv} is not yours"),
+            )),
+            None => Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no conversation {conv}"),
+            )),
+        }
     }
 }
 
