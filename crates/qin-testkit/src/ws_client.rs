@@ -114,6 +114,18 @@ impl WsClient {
             .unwrap_or_else(|| panic!("no message {body:?} in {conv} within {WAIT:?}"))
     }
 
+    /// Waits for the server to close the socket; returns the close code.
+    pub async fn recv_close(&mut self) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await.ok()?? {
+                Ok(WsMessage::Close(frame)) => return frame.map(|f| f.code.into()),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
     /// Closes the socket.
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;

@@ -117,3 +117,31 @@ fn serve_with_redis_but_no_secret_refuses_to_start() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn sigterm_closes_sockets_with_going_away_and_exits_cleanly() {
+    let addr = free_addr();
+    let mut child = qin()
+        .args(["serve", "--config", CONFIG, "--listen", &addr.to_string()])
+        .env("QIN_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(addr).await;
+    let (mut ws, _) = shopper(addr, None).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(ws.recv_close().await, Some(qin_gateway::CLOSE_GOING_AWAY));
+    let deadline = std::time::Instant::now() + WAIT;
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(std::time::Instant::now() < deadline, "qin did not exit after SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "{exit}");
+}
