@@ -1,13 +1,16 @@
 //! The auto-reply worker: follows a shop's events, posts the rules' replies to the
 //! conversations' logs as the shop's bot, and delivers them to the parties.
 
-use crate::rules::{Reply, replies};
+use crate::retry::retry;
+use crate::rules::{Context, Reply, candidate, replies};
+use bytes::Bytes;
 use qin_bus::{Bus, BusError, Subscription};
 use qin_config::ShopConfig;
-use qin_proto::{Audience, Delivery, MessageKind, Party, Role, ServerFrame, ShopEvent, topic};
+use qin_proto::{
+    Audience, Delivery, MessageKind, Millis, Party, Role, ServerFrame, ShopEvent, topic,
+};
 use qin_store::{NewMessage, Store, StoreError};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Why the worker stopped.
@@ -21,9 +24,13 @@ pub enum AutoReplyError {
     BusClosed,
 }
 
-const ATTEMPTS: u32 = 3;
+/// The bot's sender id; fixed so the store deduplicates replies across workers by `cid`.
+pub const BOT_ID: &str = "bot";
 
 /// Runs the auto-reply service for `shop` until `shutdown` is cancelled.
+///
+/// Any number of workers may run for one shop on one store and bus: each reply is stored
+/// and delivered once.
 pub async fn run(
     shop: Arc<ShopConfig>,
     store: Arc<dyn Store>,
@@ -35,23 +42,21 @@ pub async fn run(
 
 /// An auto-reply worker that already follows its shop's events.
 pub struct Worker {
-    shop: Arc<ShopConfig>,
-    store: Arc<dyn Store>,
-    bus: Arc<dyn Bus>,
     events: Subscription,
-    bot: Party,
+    replier: Replier,
 }
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker")
-            .field("shop", &self.shop.id)
-            .finish()
+            .field("shop", &self.replier.shop.id)
+            .finish_non_exhaustive()
     }
 }
 
 impl Worker {
-    /// Follows the shop's events; anything published afterwards is seen by [`Worker::run`].
+    /// Follows the shop's events; anything published after this returns is seen by
+    /// [`Worker::run`] (tests rely on that to publish without racing the subscription).
     pub async fn start(
         shop: Arc<ShopConfig>,
         store: Arc<dyn Store>,
@@ -60,98 +65,146 @@ impl Worker {
         let events = bus.subscribe(&topic::shop(&shop.id)).await?;
         let bot = Party {
             role: Role::Bot,
-            id: "bot".into(),
+            id: BOT_ID.into(),
             name: shop.bot_name.clone(),
         };
         Ok(Self {
-            shop,
-            store,
-            bus,
             events,
-            bot,
+            replier: Replier {
+                shop,
+                store,
+                bus,
+                bot,
+            },
         })
     }
 
-    /// Answers events until `shutdown` is cancelled.
+    /// Answers events until `shutdown` is cancelled (`Ok`) or the bus goes away.
     pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), AutoReplyError> {
-        tracing::info!(shop = %self.shop.id, "auto-reply running");
+        tracing::info!(shop = %self.replier.shop.id, "auto-reply running");
         loop {
             let payload = tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 next = self.events.recv() => next.ok_or(AutoReplyError::BusClosed)?,
             };
-            let event: ShopEvent = match serde_json::from_slice(&payload) {
-                Ok(event) => event,
-                Err(error) => {
-                    tracing::warn!(shop = %self.shop.id, %error, "malformed shop event skipped");
-                    continue;
-                }
-            };
-            let group = match &event {
-                ShopEvent::ShopperMessage { conv, .. } => match self.store.conversation(conv).await
-                {
-                    Ok(Some(c)) if c.is_open() => Some(c.group),
-                    Ok(_) => continue,
-                    Err(error) => {
-                        tracing::warn!(%conv, %error, "cannot read conversation; no keyword answer");
-                        continue;
-                    }
-                },
-                _ => None,
-            };
-            for reply in replies(&self.shop, &event, group.as_ref()) {
-                post(&*self.store, &*self.bus, &self.bot, reply).await;
+            // Cancelling mid-event is safe: an append either happened or not, and a stored
+            // reply that was not published reaches the parties through `sync`.
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                () = self.replier.handle(&payload) => {}
             }
         }
     }
 }
 
-/// Appends `reply` (retrying briefly) and publishes it unless another worker already did.
-async fn post(store: &dyn Store, bus: &dyn Bus, bot: &Party, reply: Reply) {
-    let Reply {
-        conv,
-        cid,
-        body,
-        rule,
-    } = reply;
-    let message = NewMessage {
-        cid,
-        from: bot.clone(),
-        kind: MessageKind::Text,
-        body,
-        ts: now_ms(),
-    };
-    let mut delay = Duration::from_millis(50);
-    for attempt in 1..=ATTEMPTS {
-        match store.append(&conv, message.clone()).await {
-            Ok(appended) if appended.duplicate => return,
-            Ok(appended) => {
-                tracing::debug!(%conv, ?rule, seq = appended.message.seq, "auto-reply posted");
-                let frame = Delivery::frame(Audience::All, &ServerFrame::Message(appended.message));
-                if let Err(error) = bus.publish(&topic::conversation(&conv), frame.into()).await {
-                    // Stored: the parties get it with `sync`.
-                    tracing::warn!(%conv, %error, "auto-reply stored but not delivered live");
-                }
+/// Turns one event into stored and delivered bot replies.
+struct Replier {
+    shop: Arc<ShopConfig>,
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    bot: Party,
+}
+
+impl Replier {
+    async fn handle(&self, payload: &[u8]) {
+        let shop = &self.shop.id;
+        let event: ShopEvent = match serde_json::from_slice(payload) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(%shop, %error, "malformed shop event skipped");
                 return;
             }
-            Err(StoreError::Unavailable(error)) if attempt < ATTEMPTS => {
-                tracing::warn!(%conv, %error, attempt, "store unavailable; retrying auto-reply");
-                tokio::time::sleep(delay).await;
-                delay *= 4;
+        };
+        let Some(conv) = candidate(&self.shop, &event) else {
+            return;
+        };
+        let conversation = match retry("load conversation", || self.store.conversation(conv)).await
+        {
+            Ok(Some(c)) if c.is_open() && &c.shop == shop => c,
+            Ok(Some(c)) if &c.shop != shop => {
+                tracing::warn!(%conv, owner = %c.shop, %shop, "event for another shop's chat");
+                return;
+            }
+            Ok(Some(_)) => {
+                tracing::debug!(%conv, "chat closed; no auto-reply");
+                return;
+            }
+            Ok(None) => {
+                tracing::debug!(%conv, "unknown chat; no auto-reply");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%conv, %error, "cannot load chat; no auto-reply");
+                return;
+            }
+        };
+        let ctx = Context {
+            group: Some(&conversation.group),
+        };
+        for reply in replies(&self.shop, &event, &ctx) {
+            self.post(reply).await;
+        }
+    }
+
+    /// Appends `reply` and publishes it, unless another worker (or an earlier copy of the
+    /// event) already stored it: only the worker whose append was new publishes.
+    async fn post(&self, reply: Reply) {
+        let Reply {
+            conv,
+            cid,
+            body,
+            rule,
+        } = reply;
+        let message = NewMessage {
+            cid,
+            from: self.bot.clone(),
+            kind: MessageKind::Text,
+            body,
+            ts: now_ms(),
+        };
+        let appended = match retry("append auto-reply", || {
+            self.store.append(&conv, message.clone())
+        })
+        .await
+        {
+            Ok(a) if a.duplicate => {
+                tracing::debug!(%conv, ?rule, seq = a.message.seq, "auto-reply already posted");
+                return;
+            }
+            Ok(a) => a.message,
+            Err(StoreError::Closed(_)) => {
+                tracing::debug!(%conv, ?rule, "chat closed; auto-reply dropped");
+                return;
             }
             Err(error) => {
                 tracing::warn!(%conv, ?rule, %error, "auto-reply dropped");
                 return;
             }
+        };
+        let seq = appended.seq;
+        let payload = Bytes::from(Delivery::frame(
+            Audience::All,
+            &ServerFrame::Message(appended),
+        ));
+        let topic = topic::conversation(&conv);
+        match retry("publish auto-reply", || {
+            self.bus.publish(&topic, payload.clone())
+        })
+        .await
+        {
+            Ok(()) => tracing::debug!(%conv, ?rule, seq, "auto-reply posted"),
+            // Stored all the same: the parties get it with `sync`.
+            Err(error) => tracing::warn!(%conv, seq, %error, "auto-reply stored, not delivered"),
         }
     }
 }
 
-fn now_ms() -> i64 {
+fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+        .map_or(0, |d| {
+            Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
+        })
 }
 
 #[cfg(test)]
