@@ -4,7 +4,7 @@
 //! owns it outright. Only the hub creates receivers, so a receiver count of zero means the
 //! topic has no local subscriber left.
 
-use crate::subscription::{LOCAL_CAPACITY, Registry, Subscription};
+use crate::subscription::{Item, LOCAL_CAPACITY, Registry, Subscription};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Weak;
@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 /// Topics with at least one local subscriber (or one just released and not yet collected).
 #[derive(Default)]
 pub(crate) struct Hub {
-    topics: HashMap<String, broadcast::Sender<Bytes>>,
+    topics: HashMap<String, broadcast::Sender<Item>>,
 }
 
 impl Hub {
@@ -54,7 +54,7 @@ impl Hub {
     }
 
     /// The sender of `topic`, if it has local subscribers.
-    pub(crate) fn sender(&self, topic: &str) -> Option<&broadcast::Sender<Bytes>> {
+    pub(crate) fn sender(&self, topic: &str) -> Option<&broadcast::Sender<Item>> {
         self.topics.get(topic)
     }
 
@@ -62,7 +62,15 @@ impl Hub {
     pub(crate) fn send(&self, topic: &str, payload: Bytes) {
         if let Some(tx) = self.topics.get(topic) {
             // Fails only when every receiver is gone; the release is already on its way.
-            let _ = tx.send(payload);
+            let _ = tx.send(Item::Payload(payload));
+        }
+    }
+
+    /// Tells every local subscriber that payloads may have been lost (the upstream
+    /// subscription was down), so they can catch up from the store.
+    pub(crate) fn mark_gap(&self) {
+        for tx in self.topics.values() {
+            let _ = tx.send(Item::Gap);
         }
     }
 

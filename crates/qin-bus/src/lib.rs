@@ -17,7 +17,7 @@ pub mod conformance;
 
 pub use memory::MemoryBus;
 pub use redis_bus::RedisBus;
-pub use subscription::{LOCAL_CAPACITY, Subscription};
+pub use subscription::{LOCAL_CAPACITY, Received, Subscription};
 
 /// What can go wrong on the bus.
 #[derive(Debug, thiserror::Error)]
@@ -44,4 +44,10 @@ pub trait Bus: Send + Sync + 'static {
     /// after this returns reaches it. Dropping the last local subscription of a topic ends
     /// the node's upstream subscription.
     async fn subscribe(&self, topic: &str) -> Result<Subscription>;
+
+    /// Whether live delivery works now (for readiness checks). A bus that lost its upstream
+    /// connection reports false until it is re-established.
+    fn is_connected(&self) -> bool {
+        true
+    }
 }

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use driver::{Driver, SubscribeRequest, Timing};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
@@ -42,6 +43,7 @@ struct Inner {
     prefix: String,
     publisher: ConnectionManager,
     requests: mpsc::Sender<SubscribeRequest>,
+    connected: Arc<AtomicBool>,
 }
 
 impl RedisBus {
@@ -76,7 +78,8 @@ impl RedisBus {
         let pubsub = driver::open_pubsub(&client).await.map_err(unavailable)?;
 
         let (requests, rx) = mpsc::channel(REQUEST_QUEUE);
-        let driver = Driver::new(client, prefix.to_owned(), timing, rx);
+        let connected = Arc::new(AtomicBool::new(true));
+        let driver = Driver::new(client, prefix.to_owned(), timing, rx, connected.clone());
         tokio::spawn(
             driver
                 .run(pubsub)
@@ -88,6 +91,7 @@ impl RedisBus {
                 prefix: prefix.to_owned(),
                 publisher,
                 requests,
+                connected,
             }),
         })
     }
@@ -112,6 +116,10 @@ impl Bus for RedisBus {
             Ok(Err(e)) => Err(unavailable(format!("publish: {e}"))),
             Err(_) => Err(unavailable("publish timed out")),
         }
+    }
+
+    fn is_connected(&self) -> bool {
+        self.inner.connected.load(Ordering::Relaxed)
     }
 
     async fn subscribe(&self, topic: &str) -> Result<Subscription> {

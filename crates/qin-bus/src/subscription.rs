@@ -11,6 +11,25 @@ use tokio::sync::broadcast::{self, error::RecvError};
 /// reads each topic continuously and hands payloads to per-socket outboxes.
 pub const LOCAL_CAPACITY: usize = 256;
 
+/// What travels through a topic's local broadcast channel.
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
+    /// A published payload.
+    Payload(Bytes),
+    /// Payloads may have been lost upstream (the node's subscription was re-established).
+    Gap,
+}
+
+/// What a subscriber receives from [`Subscription::next`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A published payload.
+    Payload(Bytes),
+    /// Payloads may have been lost since the previous one: the node's upstream subscription
+    /// was cut and re-established, or this subscriber fell behind. Catch up from the store.
+    Gap,
+}
+
 /// Whoever handed out a [`Subscription`] and must hear when one ends, so that it can drop the
 /// topic (and its upstream subscription) once no local subscriber is left.
 pub(crate) trait Registry: Send + Sync {
@@ -22,7 +41,7 @@ pub(crate) trait Registry: Send + Sync {
 pub struct Subscription {
     // Field order matters: fields drop in declaration order, so the receiver is gone before
     // the guard reports the release, and the bus sees an accurate receiver count.
-    rx: broadcast::Receiver<Bytes>,
+    rx: broadcast::Receiver<Item>,
     guard: ReleaseGuard,
 }
 
@@ -43,7 +62,7 @@ impl Drop for ReleaseGuard {
 impl Subscription {
     pub(crate) fn new(
         topic: &str,
-        rx: broadcast::Receiver<Bytes>,
+        rx: broadcast::Receiver<Item>,
         registry: Weak<dyn Registry>,
     ) -> Self {
         Self {
@@ -55,19 +74,31 @@ impl Subscription {
         }
     }
 
-    /// The next payload published to the topic; `None` once the bus is gone.
-    ///
-    /// A subscriber that fell more than [`LOCAL_CAPACITY`] payloads behind skips the ones it
-    /// lost (logged) and goes on: the bus is at-most-once, and clients recover from the store.
+    /// The next payload published to the topic; `None` once the bus is gone. Possible
+    /// losses are skipped (logged): use [`Subscription::next`] to hear about them.
     pub async fn recv(&mut self) -> Option<Bytes> {
         loop {
-            match self.rx.recv().await {
-                Ok(payload) => return Some(payload),
-                Err(RecvError::Lagged(skipped)) => {
-                    tracing::warn!(topic = %self.guard.topic, skipped, "subscriber lagged");
-                }
-                Err(RecvError::Closed) => return None,
+            match self.next().await? {
+                Received::Payload(payload) => return Some(payload),
+                Received::Gap => continue,
             }
+        }
+    }
+
+    /// The next payload, or word that some may have been lost; `None` once the bus is gone.
+    ///
+    /// A subscriber that fell more than [`LOCAL_CAPACITY`] payloads behind skips the ones it
+    /// lost (logged) and gets a [`Received::Gap`]: the bus is at-most-once, and consumers
+    /// recover from the store.
+    pub async fn next(&mut self) -> Option<Received> {
+        match self.rx.recv().await {
+            Ok(Item::Payload(payload)) => Some(Received::Payload(payload)),
+            Ok(Item::Gap) => Some(Received::Gap),
+            Err(RecvError::Lagged(skipped)) => {
+                tracing::warn!(topic = %self.guard.topic, skipped, "subscriber lagged");
+                Some(Received::Gap)
+            }
+            Err(RecvError::Closed) => None,
         }
     }
 

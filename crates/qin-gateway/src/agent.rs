@@ -54,7 +54,6 @@ impl AgentSession {
         conn.staff = true;
         conn.follow(topic::agent(&shop_id, &agent.id), TopicKind::Events)
             .await?;
-        state.agent_connected(&shop_id, &agent.id);
         let session = Self { shop, agent, party };
         let statuses = state
             .store
@@ -69,8 +68,7 @@ impl AgentSession {
             .map_err(store_error)?;
         let mut conversations = Vec::with_capacity(assigned.len());
         for conv in &assigned {
-            conn.follow(topic::conversation(&conv.id), TopicKind::Frames)
-                .await?;
+            conn.follow_conversation(&conv.id).await?;
             conversations.push(view(&state, &session.shop, conv).await?);
         }
         conn.reply(&ServerFrame::Welcome(Welcome {
@@ -90,6 +88,8 @@ impl AgentSession {
             groups: Vec::new(),
             conversations,
         }));
+        // Counted only once nothing can fail any more, so every count has its uncount.
+        state.agent_connected(&session.shop.id, &session.agent.id);
         Ok(session)
     }
 
@@ -115,7 +115,7 @@ impl AgentSession {
                         seq: appended.message.seq,
                         agent: self.agent.id.clone(),
                     };
-                    conversation::publish_shop_event(&conn.state, &self.shop.id, &event).await?;
+                    conversation::tell_services(&conn.state, &self.shop.id, &event).await;
                 }
                 Ok(())
             }
@@ -160,16 +160,14 @@ impl AgentSession {
         };
         match event {
             AgentEvent::Assigned { conversation } => {
-                let follow = conn
-                    .follow(topic::conversation(&conversation.conv), TopicKind::Frames)
-                    .await;
+                let follow = conn.follow_conversation(&conversation.conv).await;
                 if let Err(e) = follow {
                     conn.error(&e, Some(conversation.conv.to_string()));
                 }
                 conn.reply(&ServerFrame::Assigned(conversation));
             }
             AgentEvent::Unassigned { conv, reason } => {
-                conn.unfollow(&topic::conversation(&conv));
+                // Still followed: the conversation's own `closed` frame may be on its way.
                 conn.reply(&ServerFrame::Unassigned { conv, reason });
             }
             AgentEvent::Status { status } => conn.reply(&ServerFrame::Status { state: status }),

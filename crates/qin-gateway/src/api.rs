@@ -149,13 +149,14 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the store answers, so the gateway can serve.
+/// `GET /readyz`: the store answers and live delivery is connected, so the gateway can serve.
 pub async fn readyz(State(state): State<GatewayState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
-        }
+    if let Err(e) = state.store.ping().await {
+        tracing::warn!(error = %e, "not ready");
+        return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable");
     }
+    if !state.bus.is_connected() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "bus unavailable");
+    }
+    (StatusCode::OK, "ready")
 }

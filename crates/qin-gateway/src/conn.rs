@@ -5,7 +5,7 @@ use crate::hub::{ConnId, Member, Outgoing, TopicKind};
 use crate::state::GatewayState;
 use axum::extract::ws::Utf8Bytes;
 use qin_bus::BusError;
-use qin_proto::{ErrorCode, ProtoError, ServerFrame};
+use qin_proto::{ConvId, ErrorCode, ProtoError, ServerFrame, topic};
 use qin_store::StoreError;
 use std::collections::HashSet;
 use tokio::sync::mpsc;
@@ -66,11 +66,10 @@ impl Conn {
         Ok(())
     }
 
-    /// Stops following `topic`.
-    pub fn unfollow(&mut self, topic: &str) {
-        if self.topics.remove(topic) {
-            self.state.hub.leave(topic, self.id);
-        }
+    /// Follows a conversation's topic (idempotent).
+    pub async fn follow_conversation(&mut self, conv: &ConvId) -> Result<(), ProtoError> {
+        let kind = TopicKind::Conversation(conv.clone());
+        self.follow(topic::conversation(conv), kind).await
     }
 
     /// Leaves every topic; called when the socket ends.

@@ -69,6 +69,15 @@ pub(crate) async fn publish_shop_event(
         .map_err(bus_error)
 }
 
+/// Tells the router and auto-reply about something already stored and acknowledged: a
+/// failure is logged, not reported to the client, whose action succeeded (the router
+/// reconciles with the store).
+pub(crate) async fn tell_services(state: &GatewayState, shop: &ShopId, event: &ShopEvent) {
+    if let Err(e) = publish_shop_event(state, shop, event).await {
+        tracing::warn!(%shop, error = %e.message, "services not told of a stored event");
+    }
+}
+
 /// Appends a message, acks it to the sender and delivers it to every party. A retried `cid`
 /// is acked with its original `seq` and not delivered again.
 pub(crate) async fn send(
@@ -79,9 +88,7 @@ pub(crate) async fn send(
     kind: MessageKind,
     body: String,
 ) -> Result<Appended, ProtoError> {
-    if !conv.is_open() {
-        return Err(store_error(qin_store::StoreError::Closed(conv.id.clone())));
-    }
+    let conv = &open(conv.clone())?;
     let appended = conn
         .state
         .store
@@ -125,6 +132,15 @@ pub(crate) trait Participant: Sync {
     ) -> impl Future<Output = Result<Conversation, ProtoError>> + Send;
 }
 
+/// The conversation if it is still open, else `conflict`.
+fn open(conv: Conversation) -> Result<Conversation, ProtoError> {
+    if conv.is_open() {
+        Ok(conv)
+    } else {
+        Err(store_error(qin_store::StoreError::Closed(conv.id)))
+    }
+}
+
 /// Relays a typing indicator.
 pub(crate) async fn typing(
     conn: &Conn,
@@ -132,7 +148,7 @@ pub(crate) async fn typing(
     conv: &ConvId,
     on: bool,
 ) -> Result<(), ProtoError> {
-    who.own(conn, conv).await?;
+    open(who.own(conn, conv).await?)?;
     let frame = ServerFrame::Typing {
         conv: conv.clone(),
         on,
@@ -148,7 +164,7 @@ pub(crate) async fn read(
     conv: &ConvId,
     seq: u64,
 ) -> Result<(), ProtoError> {
-    who.own(conn, conv).await?;
+    open(who.own(conn, conv).await?)?;
     let frame = ServerFrame::Read {
         conv: conv.clone(),
         seq,
@@ -187,9 +203,9 @@ pub(crate) async fn sync(
     let last = conn.state.store.last_seq(conv).await.map_err(store_error)?;
     conn.reply(&ServerFrame::Synced {
         conv: conv.clone(),
-        upto: upto.max(after.min(last)),
-        // A client ahead of the log means the store lost history: say so rather than
-        // pretend the gap is filled.
+        // A client ahead of the log means the store lost history: say so (and where the
+        // log really ends) rather than pretend the gap is filled.
+        upto: if after > last { last } else { upto },
         recovered: upto >= last && after <= last,
     });
     Ok(())
@@ -214,34 +230,40 @@ pub(crate) async fn close(
         .save_conversation(&conv)
         .await
         .map_err(store_error)?;
-    let view = view(state, shop, &conv).await?;
-    publish(
+    // Stored: from here on the close has happened. Parties who miss the news learn it on
+    // their next `hello` (closed chats are no longer listed), the router by reconciling.
+    let view = conv.view(
+        agent_party(shop, &conv),
+        state.store.last_seq(&conv.id).await.unwrap_or(0),
+    );
+    let told = publish(
         state,
         &conv.id,
         Audience::All,
         &ServerFrame::Conversation(view),
     )
-    .await?;
-    publish_shop_event(
-        state,
-        &shop.id,
-        &ShopEvent::ChatClosed {
-            conv: conv.id.clone(),
-            by,
-        },
-    )
-    .await?;
+    .await;
+    if let Err(e) = told {
+        tracing::warn!(conv = %conv.id, error = %e.message, "close not delivered live");
+    }
+    let event = ShopEvent::ChatClosed {
+        conv: conv.id.clone(),
+        by,
+    };
+    tell_services(state, &shop.id, &event).await;
     if let Some(agent) = &conv.agent {
         let event = AgentEvent::Unassigned {
             conv: conv.id.clone(),
             reason: "closed".into(),
         };
         let payload = serde_json::to_vec(&event).unwrap_or_default();
-        state
+        if let Err(e) = state
             .bus
             .publish(&topic::agent(&shop.id, agent), payload.into())
             .await
-            .map_err(bus_error)?;
+        {
+            tracing::warn!(conv = %conv.id, %agent, error = %e, "unassignment not delivered live");
+        }
     }
     Ok(())
 }

@@ -3,11 +3,15 @@
 //!
 //! A socket whose outbox is full is too slow to keep up; it is told to close (its `kill`
 //! token) rather than let memory grow, and recovers with `sync` after reconnecting.
+//! Conversation topics are watched for lost messages and repaired from the store
+//! (`catch_up`).
 
+use crate::catch_up::{Tracker, Verdict};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
-use qin_bus::{Bus, BusError, Subscription};
-use qin_proto::{Audience, Delivery};
+use qin_bus::{Bus, BusError, Received, Subscription};
+use qin_proto::{Audience, ConvId, Delivery, Message, ServerFrame};
+use qin_store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,8 +32,10 @@ pub enum Outgoing {
 }
 
 /// How a topic's payloads are handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopicKind {
+    /// A conversation's `Delivery`-encoded frames, with lost messages repaired from the store.
+    Conversation(ConvId),
     /// `Delivery`-encoded frames, forwarded to members allowed to see them.
     Frames,
     /// Events passed to the member's session.
@@ -48,7 +54,7 @@ pub struct Member {
 }
 
 struct Topic {
-    members: Arc<RwLock<HashMap<ConnId, Member>>>,
+    members: Members,
     forwarder: JoinHandle<()>,
 }
 
@@ -56,6 +62,7 @@ struct Topic {
 #[derive(Clone)]
 pub struct Hub {
     bus: Arc<dyn Bus>,
+    store: Arc<dyn Store>,
     topics: Arc<Mutex<HashMap<String, Topic>>>,
     next_conn: Arc<AtomicU64>,
 }
@@ -69,10 +76,11 @@ impl std::fmt::Debug for Hub {
 }
 
 impl Hub {
-    /// A hub over `bus`.
-    pub fn new(bus: Arc<dyn Bus>) -> Self {
+    /// A hub over `bus`, repairing lost conversation messages from `store`.
+    pub fn new(bus: Arc<dyn Bus>, store: Arc<dyn Store>) -> Self {
         Self {
             bus,
+            store,
             topics: Arc::default(),
             next_conn: Arc::new(AtomicU64::new(1)),
         }
@@ -103,13 +111,25 @@ impl Hub {
         // The bus itself shares one upstream subscription per topic, so a race where two
         // sockets subscribe the same new topic at once costs nothing upstream.
         let subscription = self.bus.subscribe(topic).await?;
+        // Read after subscribing: whatever is appended from now on is either in the log's
+        // end read here or arrives on the subscription.
+        let baseline = match &kind {
+            TopicKind::Conversation(conv) => self.store.last_seq(conv).await.ok(),
+            _ => None,
+        };
         let mut topics = self.lock();
         if let Some(existing) = topics.get(topic) {
             write(&existing.members).insert(conn, member);
             return Ok(());
         }
         let members = Arc::new(RwLock::new(HashMap::from([(conn, member)])));
-        let forwarder = tokio::spawn(forward(subscription, kind, members.clone()));
+        let forwarder = match kind {
+            TopicKind::Conversation(conv) => {
+                let tracker = Tracker::new(conv, self.store.clone(), baseline);
+                tokio::spawn(forward_conversation(subscription, tracker, members.clone()))
+            }
+            kind => tokio::spawn(forward(subscription, kind, members.clone())),
+        };
         topics.insert(topic.to_owned(), Topic { members, forwarder });
         Ok(())
     }
@@ -154,39 +174,92 @@ fn write(
     members.write().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Forwards one topic's payloads to its members until the subscription ends.
-async fn forward(
+type Members = Arc<RwLock<HashMap<ConnId, Member>>>;
+
+/// Forwards a conversation's frames, repairing messages the bus lost.
+async fn forward_conversation(
     mut subscription: Subscription,
-    kind: TopicKind,
-    members: Arc<RwLock<HashMap<ConnId, Member>>>,
+    mut tracker: Tracker,
+    members: Members,
 ) {
-    while let Some(payload) = subscription.recv().await {
-        match kind {
-            TopicKind::Frames => {
-                let Some((audience, json)) = Delivery::decode(&payload) else {
+    loop {
+        let probe_at = tracker.probe_at();
+        let received = tokio::select! {
+            received = subscription.next() => received,
+            () = sleep_until_some(probe_at) => {
+                deliver_missed(&members, tracker.probe().await);
+                continue;
+            }
+        };
+        match received {
+            None => return,
+            Some(Received::Gap) => deliver_missed(&members, tracker.catch_up().await),
+            Some(Received::Payload(payload)) => {
+                let Some((audience, seq, text)) = frame_text(&payload) else {
                     tracing::warn!(topic = subscription.topic(), "malformed delivery skipped");
                     continue;
                 };
-                // Share one buffer among all members instead of copying the frame per socket.
-                let offset = payload.len() - json.len();
-                let Ok(text) = Utf8Bytes::try_from(payload.slice(offset..)) else {
-                    continue;
-                };
-                let members = members.read().unwrap_or_else(|p| p.into_inner());
-                for member in members.values() {
-                    if audience == Audience::Staff && !member.staff {
-                        continue;
+                if let Some(seq) = seq {
+                    match tracker.on_message(seq).await {
+                        Verdict::Duplicate => continue,
+                        Verdict::Deliver { missed } => deliver_missed(&members, missed),
                     }
-                    offer(member, Outgoing::Frame(text.clone()));
                 }
-            }
-            TopicKind::Events => {
-                let members = members.read().unwrap_or_else(|p| p.into_inner());
-                for member in members.values() {
-                    offer(member, Outgoing::Event(payload.clone()));
-                }
+                deliver(&members, audience, text);
             }
         }
+    }
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Forwards one topic's payloads to its members until the subscription ends.
+async fn forward(mut subscription: Subscription, kind: TopicKind, members: Members) {
+    while let Some(payload) = subscription.recv().await {
+        if kind == TopicKind::Events {
+            let members = members.read().unwrap_or_else(|p| p.into_inner());
+            for member in members.values() {
+                offer(member, Outgoing::Event(payload.clone()));
+            }
+            continue;
+        }
+        match frame_text(&payload) {
+            Some((audience, _, text)) => deliver(&members, audience, text),
+            None => tracing::warn!(topic = subscription.topic(), "malformed delivery skipped"),
+        }
+    }
+}
+
+/// The frame of a `Delivery` payload, sharing the payload's buffer.
+fn frame_text(payload: &Bytes) -> Option<(Audience, Option<u64>, Utf8Bytes)> {
+    let (audience, seq, json) = Delivery::decode(payload)?;
+    let offset = payload.len() - json.len();
+    let text = Utf8Bytes::try_from(payload.slice(offset..)).ok()?;
+    Some((audience, seq, text))
+}
+
+fn deliver(members: &Members, audience: Audience, text: Utf8Bytes) {
+    let members = members.read().unwrap_or_else(|p| p.into_inner());
+    for member in members.values() {
+        if audience == Audience::Staff && !member.staff {
+            continue;
+        }
+        offer(member, Outgoing::Frame(text.clone()));
+    }
+}
+
+fn deliver_missed(members: &Members, missed: Vec<Message>) {
+    for message in missed {
+        deliver(
+            members,
+            Audience::All,
+            ServerFrame::Message(message).to_json().into(),
+        );
     }
 }
 

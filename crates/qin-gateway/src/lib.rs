@@ -4,6 +4,7 @@
 mod agent;
 mod api;
 mod auth;
+mod catch_up;
 mod conn;
 mod conversation;
 mod error;
@@ -32,6 +33,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/console", get(web::console))
         .route("/console.js", get(web::console_js))
         .route("/console.css", get(web::console_css))
+        .route("/client.js", get(web::client_js))
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
         .route("/api/login", post(api::login))

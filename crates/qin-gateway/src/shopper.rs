@@ -67,8 +67,7 @@ impl ShopperSession {
             .map_err(store_error)?;
         let mut conversations = Vec::with_capacity(open.len());
         for conv in &open {
-            conn.follow(topic::conversation(&conv.id), TopicKind::Frames)
-                .await?;
+            conn.follow_conversation(&conv.id).await?;
             conversations.push(view(&state, &session.shop, conv).await?);
         }
         let groups = groups_live(&state, &session.shop).await?;
@@ -113,7 +112,7 @@ impl ShopperSession {
                         kind,
                         body,
                     };
-                    conversation::publish_shop_event(&conn.state, &self.shop.id, &event).await?;
+                    conversation::tell_services(&conn.state, &self.shop.id, &event).await;
                 }
                 Ok(())
             }
@@ -208,8 +207,7 @@ impl ShopperSession {
             .await
             .map_err(store_error)?;
         // Follow before telling the router, so its decision reaches this socket.
-        conn.follow(topic::conversation(&id), TopicKind::Frames)
-            .await?;
+        conn.follow_conversation(&id).await?;
         conn.reply(&ServerFrame::Conversation(conv.view(None, 0)));
         let event = ShopEvent::ChatOpened {
             conv: id,
@@ -217,7 +215,8 @@ impl ShopperSession {
             group,
             requested_agent: agent,
         };
-        conversation::publish_shop_event(&state, &self.shop.id, &event).await
+        conversation::tell_services(&state, &self.shop.id, &event).await;
+        Ok(())
     }
 }
 

@@ -34,8 +34,8 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> R
 fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
     let limit = state.config.limits.max_frame_bytes;
     // Small buffers keep an idle socket cheap (axum's defaults cost ~130 KiB each). Frames a
-    // little over the limit still arrive and get a `too_large` error; far larger ones are
-    // refused by the websocket layer itself, which closes the socket (1009).
+    // little over the limit still arrive and get a `too_large` error; far larger ones (over
+    // 4x) are refused by the websocket layer itself, which drops the connection.
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_write_buffer_size(1024 * 1024)

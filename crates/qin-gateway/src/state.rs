@@ -53,7 +53,7 @@ impl GatewayState {
             .map(|s| (s.id.clone(), Arc::new(s.clone())))
             .collect();
         Self {
-            hub: Hub::new(bus.clone()),
+            hub: Hub::new(bus.clone(), store.clone()),
             config,
             store,
             bus,

@@ -27,3 +27,4 @@ asset!(widget_css, "widget.css", "text/css; charset=utf-8");
 asset!(console, "console.html", "text/html; charset=utf-8");
 asset!(console_js, "console.js", "text/javascript; charset=utf-8");
 asset!(console_css, "console.css", "text/css; charset=utf-8");
+asset!(client_js, "client.js", "text/javascript; charset=utf-8");

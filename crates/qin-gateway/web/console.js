@@ -2,10 +2,12 @@
 // /ws/agent websocket — status, chat list with unread counts, replies with pending/sent/read
 // marks, typing, private notes, closing — and catches up with `sync` after every reconnect.
 
-const RETRY_MAX_MS = 10_000;
-const TYPING_IDLE_MS = 3_000; // say "stopped typing" after this much quiet
-const TYPING_REFRESH_MS = 2_000; // repeat "typing" at most this often while keys are pressed
-const TYPING_SHOW_MS = 6_000; // hide the shopper's typing mark if its "off" gets lost
+import {
+  Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
+  atBottom, batched, bySeq, clock, h, highestSeq as highestSeqOf, messageContent, newCid,
+  renderList, senderLabel, showMark, toaster,
+} from './client.js';
+
 const SESSION_KEY = 'qin.agent';
 const STATUS_KEY = 'qin.agent.status';
 const PHRASES = ['亲，在的～有什么可以帮您？', '亲，今天就发～', '亲，稍等，我帮您查一下哦', '感谢亲的支持，祝您生活愉快～'];
@@ -16,85 +18,6 @@ const ENDED = { closed: '已结束 · closed', transferred: '已转出 · transf
 
 /** The element with `data-testid="id"` (test ids double as this page's element names). */
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
-
-/** Creates an element; strings among `children` become text nodes, never HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (k === 'testid') el.dataset.testid = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  el.append(...children.filter((c) => c != null));
-  return el;
-}
-
-/** Keeps `container`'s children in the order of `entries`, reusing each entry's element by `key`. */
-function renderList(container, entries, cache, build, update) {
-  const live = new Set();
-  let at = container.firstChild;
-  for (const entry of entries) {
-    let el = cache.get(entry.key);
-    if (!el) cache.set(entry.key, (el = build(entry)));
-    update(el, entry);
-    live.add(entry.key);
-    if (el === at) at = at.nextSibling;
-    else container.insertBefore(el, at);
-  }
-  for (const [key, el] of cache) {
-    if (live.has(key)) continue;
-    el.remove();
-    cache.delete(key);
-  }
-}
-
-const newCid = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
-const atBottom = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 60;
-const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
-
-/** A websocket to `path` that reconnects after 1 s, 2 s, 4 s … 10 s until `healthy()` resets the wait. */
-class Link {
-  constructor(path, on) {
-    this.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
-    this.on = on;
-    this.wait = 1000;
-    this.stopped = false;
-    this.connect();
-  }
-
-  connect() {
-    this.on.status('connecting');
-    const ws = (this.ws = new WebSocket(this.url));
-    ws.onopen = () => this.on.open();
-    ws.onmessage = (e) => this.on.frame(JSON.parse(e.data));
-    ws.onclose = () => {
-      if (this.stopped) return;
-      this.on.status('offline', this.wait);
-      setTimeout(() => this.connect(), this.wait);
-      this.wait = Math.min(this.wait * 2, RETRY_MAX_MS);
-    };
-  }
-
-  healthy() {
-    this.wait = 1000;
-    this.on.status('online');
-  }
-
-  /** Sends `frame` if the socket is open; says whether it did. */
-  send(frame) {
-    const open = this.ws.readyState === WebSocket.OPEN;
-    if (open) this.ws.send(JSON.stringify(frame));
-    return open;
-  }
-
-  stop() {
-    this.stopped = true;
-    this.ws.close();
-  }
-}
 
 // ---- state ----
 
@@ -125,8 +48,8 @@ function chatFor(view) {
   return chat;
 }
 
-const highestSeq = (chat) => Math.max(0, ...chat.messages.keys());
-const sortedMessages = (chat) => [...chat.messages.values()].sort((a, b) => a.seq - b.seq);
+const highestSeq = (chat) => highestSeqOf(chat.messages);
+const sortedMessages = (chat) => bySeq(chat.messages);
 const unreadCount = (chat) =>
   [...chat.messages.values()].filter((m) => m.from.role === 'shopper' && m.seq > chat.readSent).length;
 const shopperName = (chat) => chat.view.shopper?.name || chat.view.shopper?.id || chat.view.conv;
@@ -358,26 +281,13 @@ function note(ev) {
 const listCache = new Map();
 const threadCache = new Map();
 let threadConv = null;
-let toastTimer = 0;
-let scheduled = false;
-
-function toast(text) {
-  $('error-toast').textContent = text;
-  $('error-toast').hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => ($('error-toast').hidden = true), 5000);
-}
+const toast = toaster($('error-toast'));
 
 /** Re-renders once after the current burst of frames and events. */
-function changed() {
-  if (scheduled) return;
-  scheduled = true;
-  setTimeout(() => {
-    scheduled = false;
-    markRead();
-    render();
-  }, 0);
-}
+const changed = batched(() => {
+  markRead();
+  render();
+});
 
 function markRead() {
   const chat = state.chats.get(state.selected);
@@ -495,20 +405,14 @@ function buildMsg(chat, e) {
   }
   if (role === 'system') return h('div', { class: 'msg system', testid: 'msg', 'data-role': role }, e.body);
   const mine = isMine(e.from) || !!e.cid;
-  const who = role === 'bot' ? `${e.from.name} · 自动回复 auto-reply` : e.from.name;
-  const content = e.kind === 'image' && /^https?:\/\//.test(e.body)
-    ? h('img', { src: e.body, alt: '图片 image', loading: 'lazy', referrerpolicy: 'no-referrer' })
-    : e.body;
   return h('div', { class: `msg ${role}${mine ? ' mine' : ''}`, testid: 'msg', 'data-role': role, 'data-seq': e.seq, onclick: e.cid ? () => retry(chat, e.cid) : null },
-    mine ? null : h('div', { class: 'who' }, who),
-    h('div', { class: 'bubble' }, content),
+    mine ? null : h('div', { class: 'who' }, senderLabel(e.from)),
+    h('div', { class: 'bubble' }, messageContent(e)),
     h('div', { class: 'meta' }));
 }
 
 function updateMsg(el, e) {
-  if (e.note || e.from.role === 'system') return;
-  el.dataset.state = e.mark;
-  el.lastChild.textContent = [clock(e.ts), MARKS[e.mark]].filter(Boolean).join(' · ');
+  if (!e.note && e.from.role !== 'system') showMark(el, e, MARKS);
 }
 
 // ---- wiring ----

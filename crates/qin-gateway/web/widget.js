@@ -1,11 +1,13 @@
 // Qin chat widget for a shop's storefront: the shopper picks a persona group, chats with the
 // assigned agent over the /ws/shopper websocket, sees queue position, typing and read marks,
-// and rates the chat. Mounts into <div data-qin-widget data-shop="…">; no dependencies.
+// and rates the chat. Mounts into <div data-qin-widget data-shop="…">; needs only ./client.js.
 
-const RETRY_MAX_MS = 10_000;
-const TYPING_IDLE_MS = 3_000; // say "stopped typing" after this much quiet
-const TYPING_REFRESH_MS = 2_000; // repeat "typing" at most this often while keys are pressed
-const TYPING_SHOW_MS = 6_000; // hide the agent's typing mark if its "off" gets lost
+import {
+  Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
+  atBottom, batched, bySeq, h, highestSeq as highestSeqOf, messageContent, newCid,
+  renderList, senderLabel, showMark, toaster,
+} from './client.js';
+
 const KEEP_MESSAGES = 300; // messages kept in localStorage so a reload shows the chat
 const MARKS = {
   pending: '发送中… · sending',
@@ -24,78 +26,7 @@ const keys = {
 
 // ---- small helpers ----
 
-/** Creates an element; strings among `children` become text nodes, never HTML. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (k === 'testid') el.dataset.testid = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  el.append(...children.filter((c) => c != null));
-  return el;
-}
-
-/** Keeps `container`'s children in the order of `entries`, reusing each entry's element by `key`. */
-function renderList(container, entries, cache, build, update) {
-  const live = new Set();
-  let at = container.firstChild;
-  for (const entry of entries) {
-    let el = cache.get(entry.key);
-    if (!el) cache.set(entry.key, (el = build(entry)));
-    update(el, entry);
-    live.add(entry.key);
-    if (el === at) at = at.nextSibling;
-    else container.insertBefore(el, at);
-  }
-  for (const [key, el] of cache) {
-    if (live.has(key)) continue;
-    el.remove();
-    cache.delete(key);
-  }
-}
-
-const newCid = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
-const atBottom = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 60;
-const clock = (ts) => new Date(ts).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
 const eta = (s) => (s == null ? '' : s < 60 ? `，约 ${s} 秒` : `，约 ${Math.round(s / 60)} 分钟`);
-
-/** A websocket to `path` that reconnects after 1 s, 2 s, 4 s … 10 s until `healthy()` resets the wait. */
-class Link {
-  constructor(path, on) {
-    this.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
-    this.on = on;
-    this.wait = 1000;
-    this.connect();
-  }
-
-  connect() {
-    this.on.status('connecting');
-    const ws = (this.ws = new WebSocket(this.url));
-    ws.onopen = () => this.on.open();
-    ws.onmessage = (e) => this.on.frame(JSON.parse(e.data));
-    ws.onclose = () => {
-      this.on.status('offline', this.wait);
-      setTimeout(() => this.connect(), this.wait);
-      this.wait = Math.min(this.wait * 2, RETRY_MAX_MS);
-    };
-  }
-
-  healthy() {
-    this.wait = 1000;
-    this.on.status('online');
-  }
-
-  /** Sends `frame` if the socket is open; says whether it did. */
-  send(frame) {
-    const open = this.ws.readyState === WebSocket.OPEN;
-    if (open) this.ws.send(JSON.stringify(frame));
-    return open;
-  }
-}
 
 // ---- state ----
 
@@ -116,8 +47,8 @@ const state = {
   scrollDown: false,
 };
 
-const highestSeq = () => Math.max(0, ...state.messages.keys());
-const sortedMessages = () => [...state.messages.values()].sort((a, b) => a.seq - b.seq);
+const highestSeq = () => highestSeqOf(state.messages);
+const sortedMessages = () => bySeq(state.messages);
 const unreadCount = () =>
   [...state.messages.values()].filter((m) => m.from.role !== 'shopper' && m.seq > state.readSent).length;
 
@@ -304,7 +235,7 @@ const ui = buildUi();
 const groupCache = new Map();
 const threadCache = new Map();
 let threadConv = null;
-let toastTimer = 0;
+const toast = toaster(ui.toast);
 
 function buildUi() {
   const ui = {};
@@ -343,26 +274,12 @@ function buildUi() {
   return ui;
 }
 
-function toast(text) {
-  ui.toast.textContent = text;
-  ui.toast.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (ui.toast.hidden = true), 5000);
-}
-
-let scheduled = false;
-
 /** Re-renders (and saves) once after the current burst of frames and events. */
-function changed() {
-  if (scheduled) return;
-  scheduled = true;
-  setTimeout(() => {
-    scheduled = false;
-    markRead();
-    save();
-    render();
-  }, 0);
-}
+const changed = batched(() => {
+  markRead();
+  save();
+  render();
+});
 
 function markRead() {
   const top = highestSeq();
@@ -476,20 +393,14 @@ function buildMsg(e) {
   const role = e.from.role;
   if (role === 'system') return h('div', { class: 'qin-msg system', testid: 'msg', 'data-role': role }, e.body);
   const mine = role === 'shopper';
-  const who = role === 'bot' ? `${e.from.name} · 自动回复 auto-reply` : e.from.name;
-  const content = e.kind === 'image' && /^https?:\/\//.test(e.body)
-    ? h('img', { src: e.body, alt: '图片 image', loading: 'lazy', referrerpolicy: 'no-referrer' })
-    : e.body;
   return h('div', { class: `qin-msg ${role}${mine ? ' mine' : ''}`, testid: 'msg', 'data-role': role, 'data-seq': e.seq, onclick: e.cid ? () => retry(e.cid) : null },
-    mine ? null : h('div', { class: 'qin-who' }, who),
-    h('div', { class: 'qin-bubble' }, content),
+    mine ? null : h('div', { class: 'qin-who' }, senderLabel(e.from)),
+    h('div', { class: 'qin-bubble' }, messageContent(e)),
     h('div', { class: 'qin-meta' }));
 }
 
 function updateMsg(el, e) {
-  if (e.from.role === 'system') return;
-  el.dataset.state = e.mark;
-  el.lastChild.textContent = [clock(e.ts), MARKS[e.mark]].filter(Boolean).join(' · ');
+  if (e.from.role !== 'system') showMark(el, e, MARKS);
 }
 
 // ---- start ----

@@ -114,8 +114,10 @@ pub enum Audience {
     Staff,
 }
 
-/// A server frame on a conversation (or groups) topic, encoded as one audience byte then the
-/// frame's JSON, so gateways forward it to sockets without parsing or re-encoding it.
+/// A server frame on a conversation (or groups) topic, encoded as one audience byte, the
+/// message's `seq` in decimal if the frame is a `message`, then the frame's JSON. Gateways
+/// forward the JSON to sockets without parsing or re-encoding it, and use the `seq` to notice
+/// messages the bus lost.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery;
 
@@ -123,31 +125,45 @@ impl Delivery {
     const ALL: u8 = b'A';
     const STAFF: u8 = b'S';
 
-    /// Encodes `frame_json` for `audience`.
-    pub fn encode(audience: Audience, frame_json: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(frame_json.len() + 1);
+    /// Encodes `frame_json` for `audience`; `seq` for `message` frames.
+    pub fn encode(audience: Audience, seq: Option<u64>, frame_json: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(frame_json.len() + 21);
         out.push(match audience {
             Audience::All => Self::ALL,
             Audience::Staff => Self::STAFF,
         });
+        if let Some(seq) = seq {
+            out.extend_from_slice(seq.to_string().as_bytes());
+        }
         out.extend_from_slice(frame_json.as_bytes());
         out
     }
 
     /// Encodes `frame` for `audience`.
     pub fn frame(audience: Audience, frame: &crate::ServerFrame) -> Vec<u8> {
-        Self::encode(audience, &frame.to_json())
+        let seq = match frame {
+            crate::ServerFrame::Message(m) => Some(m.seq),
+            _ => None,
+        };
+        Self::encode(audience, seq, &frame.to_json())
     }
 
-    /// Splits a payload into its audience and the frame's JSON; `None` if malformed.
-    pub fn decode(payload: &[u8]) -> Option<(Audience, &str)> {
+    /// Splits a payload into its audience, the message's `seq` (if any) and the frame's
+    /// JSON; `None` if malformed.
+    pub fn decode(payload: &[u8]) -> Option<(Audience, Option<u64>, &str)> {
         let (&first, rest) = payload.split_first()?;
         let audience = match first {
             Self::ALL => Audience::All,
             Self::STAFF => Audience::Staff,
             _ => return None,
         };
-        Some((audience, std::str::from_utf8(rest).ok()?))
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let seq = match digits {
+            0 => None,
+            _ => Some(std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?),
+        };
+        let json = std::str::from_utf8(&rest[digits..]).ok()?;
+        json.starts_with('{').then_some((audience, seq, json))
     }
 }
 
@@ -157,13 +173,21 @@ mod tests {
 
     #[test]
     fn delivery_round_trips() {
-        let payload = Delivery::encode(Audience::Staff, r#"{"type":"note"}"#);
+        let payload = Delivery::encode(Audience::Staff, None, r#"{"type":"note"}"#);
         assert_eq!(
             Delivery::decode(&payload),
-            Some((Audience::Staff, r#"{"type":"note"}"#))
+            Some((Audience::Staff, None, r#"{"type":"note"}"#))
+        );
+        let payload = Delivery::encode(Audience::All, Some(42), r#"{"type":"message"}"#);
+        assert_eq!(&payload[..3], b"A42");
+        assert_eq!(
+            Delivery::decode(&payload),
+            Some((Audience::All, Some(42), r#"{"type":"message"}"#))
         );
         assert_eq!(Delivery::decode(b""), None);
         assert_eq!(Delivery::decode(b"X{}"), None);
+        assert_eq!(Delivery::decode(b"A12"), None);
+        assert_eq!(Delivery::decode(b"A99999999999999999999999{}"), None);
         assert_eq!(Delivery::decode(&[b'A', 0xff]), None);
     }
 

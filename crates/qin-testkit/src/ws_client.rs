@@ -118,7 +118,10 @@ impl WsClient {
     pub async fn recv_close(&mut self) -> Option<u16> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            match tokio::time::timeout_at(deadline, self.ws.next()).await.ok()?? {
+            match tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??
+            {
                 Ok(WsMessage::Close(frame)) => return frame.map(|f| f.code.into()),
                 Ok(_) => continue,
                 Err(_) => return None,

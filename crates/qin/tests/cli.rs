@@ -140,7 +140,10 @@ async fn sigterm_closes_sockets_with_going_away_and_exits_cleanly() {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(std::time::Instant::now() < deadline, "qin did not exit after SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "qin did not exit after SIGTERM"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert!(exit.success(), "{exit}");

@@ -8,7 +8,7 @@
 
 use super::CONNECT_TIMEOUT;
 use crate::hub::Hub;
-use crate::subscription::{Registry, Subscription};
+use crate::subscription::{Item, Registry, Subscription};
 use crate::{BusError, Result};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -17,6 +17,7 @@ use redis::{Msg, RedisResult};
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -99,6 +100,8 @@ pub(super) struct Driver {
     /// Handed to each subscription; weak so that subscriptions don't outlive the driver's
     /// bookkeeping.
     registry: Weak<dyn Registry>,
+    /// Whether the pub/sub connection is up, for readiness checks.
+    connected: Arc<AtomicBool>,
 }
 
 /// Why serving one connection ended.
@@ -125,6 +128,7 @@ impl Driver {
         prefix: String,
         timing: Timing,
         requests: mpsc::Receiver<SubscribeRequest>,
+        connected: Arc<AtomicBool>,
     ) -> Self {
         let releases = Arc::new(Releases::default());
         let registry: Weak<dyn Registry> = Arc::downgrade(&releases) as Weak<dyn Registry>;
@@ -136,6 +140,7 @@ impl Driver {
             requests,
             releases,
             registry,
+            connected,
         }
     }
 
@@ -145,6 +150,7 @@ impl Driver {
             match self.serve(conn).await {
                 Ended::Shutdown => break,
                 Ended::Lost(reason) => {
+                    self.connected.store(false, Ordering::Relaxed);
                     tracing::warn!(%reason, topics = self.hub.len(), "pub/sub connection lost");
                 }
             }
@@ -202,7 +208,9 @@ impl Driver {
         };
         // Messages still in flight for a topic just unsubscribed find no sender: dropped.
         if let Some(tx) = self.hub.sender(topic) {
-            let _ = tx.send(Bytes::copy_from_slice(msg.get_payload_bytes()));
+            let _ = tx.send(Item::Payload(Bytes::copy_from_slice(
+                msg.get_payload_bytes(),
+            )));
         }
     }
 
@@ -278,7 +286,10 @@ impl Driver {
         subscribe_all(sink, &channels, self.timing.op_timeout).await?;
         if !channels.is_empty() {
             tracing::info!(topics = channels.len(), "pub/sub resubscribed");
+            // Whatever was published while the connection was down is lost for this node.
+            self.hub.mark_gap();
         }
+        self.connected.store(true, Ordering::Relaxed);
         Ok(())
     }
 

@@ -154,6 +154,12 @@ async fn resubscribes_after_the_connection_is_killed() {
         .expect("CLIENT KILL");
     assert_eq!(killed, 1);
 
+    // Subscribers hear that payloads may have been lost before delivery resumes.
+    let gap = tokio::time::timeout(WAIT, sub.next())
+        .await
+        .expect("a gap in time");
+    assert_eq!(gap, Some(crate::Received::Gap));
+    assert!(node.is_connected());
     publish_until_received(&node, &mut sub).await;
     assert_eq!(pubsub_clients(conn).await, 1);
 }

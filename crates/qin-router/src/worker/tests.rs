@@ -171,7 +171,7 @@ fn json<T: serde::de::DeserializeOwned>(payload: &[u8]) -> T {
 }
 
 fn frame(payload: &[u8]) -> ServerFrame {
-    let (_, text) = Delivery::decode(payload).expect("delivery");
+    let (_, _, text) = Delivery::decode(payload).expect("delivery");
     serde_json::from_str(text).expect("frame")
 }
 
