@@ -13,7 +13,7 @@ mod tests;
 
 use crate::RouterError;
 use crate::core::{Decision, RestoredConv, RouterEvent, RouterState, Snapshot};
-use qin_bus::{Bus, BusError};
+use qin_bus::{Bus, BusError, Received};
 use qin_config::ShopConfig;
 use qin_proto::{Millis, ShopEvent, topic};
 use qin_store::Store;
@@ -22,6 +22,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
+
+/// How often the router compares its state with the store, catching events the bus lost
+/// (it also does so at once when the bus reports a gap).
+pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Routes the chats of `shop` until `shutdown` is cancelled.
 ///
@@ -58,15 +62,30 @@ pub async fn run(
     };
     worker.apply(decisions).await;
 
+    let mut reconcile = tokio::time::interval(RECONCILE_EVERY);
+    reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    reconcile.reset();
     loop {
-        let payload = tokio::select! {
+        let received = tokio::select! {
             biased;
             () = shutdown.cancelled() => return Ok(()),
-            payload = events.recv() => payload,
+            received = events.next() => received,
+            _ = reconcile.tick() => {
+                worker.reconcile().await;
+                continue;
+            }
         };
-        let Some(payload) = payload else {
-            tracing::error!(shop = %worker.shop.id, "shop topic ended: the bus is gone");
-            return Err(BusError::Closed.into());
+        let payload = match received {
+            Some(Received::Payload(payload)) => payload,
+            Some(Received::Gap) => {
+                // Events were lost on the way: the store knows what happened.
+                worker.reconcile().await;
+                continue;
+            }
+            None => {
+                tracing::error!(shop = %worker.shop.id, "shop topic ended: the bus is gone");
+                return Err(BusError::Closed.into());
+            }
         };
         match serde_json::from_slice::<ShopEvent>(&payload) {
             Ok(event) => {
@@ -153,6 +172,54 @@ impl Worker {
     async fn feed(&mut self, event: RouterEvent) {
         let decisions = self.state.handle(event, now_ms());
         self.apply(decisions).await;
+    }
+
+    /// Feeds the core whatever the store shows that the core missed: chats opened or closed
+    /// and status changes whose events the bus lost. Events arriving later for the same
+    /// changes are ignored by the core as already seen.
+    async fn reconcile(&mut self) {
+        let snapshot = match read_snapshot(&self.shop, self.store.as_ref()).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(shop = %self.shop.id, %error, "cannot reconcile with the store");
+                return;
+            }
+        };
+        let open: std::collections::HashSet<_> =
+            snapshot.conversations.iter().map(|c| &c.conv).collect();
+        let mut missed: Vec<RouterEvent> = self
+            .state
+            .conversations()
+            .filter(|conv| !open.contains(conv))
+            .map(|conv| RouterEvent::ChatClosed { conv: conv.clone() })
+            .collect();
+        for (agent, &status) in &snapshot.statuses {
+            if self
+                .state
+                .status(agent)
+                .is_some_and(|known| known != status)
+            {
+                missed.push(RouterEvent::AgentStatusChanged {
+                    agent: agent.clone(),
+                    status,
+                });
+            }
+        }
+        for c in &snapshot.conversations {
+            if self.state.placement(&c.conv).is_none() {
+                missed.push(RouterEvent::ChatOpened {
+                    conv: c.conv.clone(),
+                    group: Some(c.group.clone()),
+                    requested_agent: None,
+                });
+            }
+        }
+        if !missed.is_empty() {
+            tracing::info!(shop = %self.shop.id, events = missed.len(), "reconciled missed events from the store");
+        }
+        for event in missed {
+            self.feed(event).await;
+        }
     }
 
     /// Applies decisions in order. Applying one may reveal that its chat is already closed;

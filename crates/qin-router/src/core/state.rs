@@ -223,6 +223,11 @@ impl RouterState {
         })
     }
 
+    /// Every open chat the router knows (queued or assigned).
+    pub fn conversations(&self) -> impl Iterator<Item = &ConvId> {
+        self.convs.keys()
+    }
+
     /// Open chats assigned to `agent`; `None` for an agent the shop lacks.
     pub fn load(&self, agent: &AgentId) -> Option<u32> {
         Some(self.agents[*self.agent_ix.get(agent)?].load)

@@ -372,3 +372,37 @@ async fn a_chat_closed_before_its_assignment_frees_the_slot_again() {
     }
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn events_the_bus_lost_are_reconciled_from_the_store() {
+    let (mut h, _) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 1)]), MemoryStore::new()).await;
+    h.set_status("an", AgentStatus::Online).await;
+    h.open("c1", 1).await;
+    assert_eq!(
+        h.routed("c1").await,
+        RouteOutcome::Assigned { agent: agent("an") }
+    );
+
+    // c1 closes and c2 opens, but neither event reaches the router: only the store knows.
+    let mut record = h.store.conversation(&conv("c1")).await.unwrap().unwrap();
+    record.state = ConvState::Closed;
+    h.store.save_conversation(&record).await.unwrap();
+    h.store
+        .save_conversation(&queued(&h.shop, "c2", 2))
+        .await
+        .unwrap();
+
+    // Within one reconcile period (paused time runs ahead while everyone waits) the router
+    // frees an's slot and gives c2 to an.
+    assert_eq!(
+        h.routed("c2").await,
+        RouteOutcome::Assigned { agent: agent("an") }
+    );
+    let c2 = h.store.conversation(&conv("c2")).await.unwrap().unwrap();
+    assert_eq!(
+        (c2.state, c2.agent),
+        (ConvState::Assigned, Some(agent("an")))
+    );
+    h.stop().await;
+}
