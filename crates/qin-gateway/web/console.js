@@ -147,6 +147,8 @@ function onMessage(chat, m) {
   if (m.from.role === 'shopper') chat.peerTyping = 0;
 }
 
+const RETRY_UNAVAILABLE_MS = 2000;
+
 function onError(e) {
   if (e.code === 'unauthorized' && state.link !== 'online') {
     logout('登录已过期，请重新登录 · Your session expired, please sign in again');
@@ -154,7 +156,10 @@ function onError(e) {
   }
   for (const chat of state.chats.values()) {
     const p = chat.pending.get(e.ref);
-    if (p) p.failed = true;
+    if (!p) continue;
+    p.failed = true;
+    // Storage was briefly unreachable: retry on our own with the same cid (never stored twice).
+    if (e.code === 'unavailable') setTimeout(() => retry(chat, p.cid), RETRY_UNAVAILABLE_MS);
   }
   toast(e.message);
 }

@@ -149,6 +149,8 @@ function onMessage(m) {
   else state.peerTyping = 0;
 }
 
+const RETRY_UNAVAILABLE_MS = 2000;
+
 function onError(e) {
   if (e.code === 'unauthorized' && state.link !== 'online') {
     localStorage.removeItem(keys.token); // a stale identity: come back as a new visitor
@@ -156,7 +158,11 @@ function onError(e) {
     return;
   }
   const p = state.pending.get(e.ref);
-  if (p) p.failed = true;
+  if (p) {
+    p.failed = true;
+    // Storage was briefly unreachable: retry on our own with the same cid (never stored twice).
+    if (e.code === 'unavailable') setTimeout(() => retry(p.cid), RETRY_UNAVAILABLE_MS);
+  }
   if (e.ref === 'open') state.opening = false;
   toast(e.message);
 }
