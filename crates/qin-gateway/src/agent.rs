@@ -121,7 +121,9 @@ impl AgentSession {
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
             ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
-            ClientFrame::Sync { conv, after } => conversation::sync(conn, self, &conv, after).await,
+            ClientFrame::Sync { conv, after, epoch } => {
+                conversation::sync(conn, self, &conv, after, epoch).await
+            }
             ClientFrame::Close { conv, tags } => {
                 let c = self.own(conn, &conv).await?;
                 let tags = tags.unwrap_or_default();

@@ -173,14 +173,43 @@ pub(crate) async fn read(
     publish(&conn.state, conv, Audience::All, &frame).await
 }
 
-/// Replays the messages after `after` to this socket, then `synced`.
+/// The epoch of a conversation's log: when its first message was stored. If the store loses
+/// a log and begins it again, its first message (and so the epoch) differs. `None` while the
+/// log is empty.
+pub(crate) async fn epoch(
+    state: &GatewayState,
+    conv: &ConvId,
+) -> Result<Option<String>, ProtoError> {
+    let first = state
+        .store
+        .messages_after(conv, 0, 1)
+        .await
+        .map_err(store_error)?;
+    Ok(first.first().map(|m| format!("{}-{}", m.ts, m.seq)))
+}
+
+/// Replays the messages after `after` to this socket, then `synced`. A client holding
+/// another epoch of the log gets no replay: `synced {upto: 0, recovered: false}` tells it to
+/// discard its copy and sync from 0.
 pub(crate) async fn sync(
     conn: &mut Conn,
     who: &impl Participant,
     conv: &ConvId,
     after: u64,
+    client_epoch: Option<String>,
 ) -> Result<(), ProtoError> {
     who.own(conn, conv).await?;
+    let epoch = epoch(&conn.state, conv).await?;
+    if client_epoch.is_some() && after > 0 && client_epoch != epoch {
+        tracing::info!(%conv, ?client_epoch, ?epoch, "client holds another epoch of the log");
+        conn.reply(&ServerFrame::Synced {
+            conv: conv.clone(),
+            upto: 0,
+            recovered: false,
+            epoch,
+        });
+        return Ok(());
+    }
     let mut upto = after;
     let mut replayed = 0;
     loop {
@@ -207,6 +236,7 @@ pub(crate) async fn sync(
         // log really ends) rather than pretend the gap is filled.
         upto: if after > last { last } else { upto },
         recovered: upto >= last && after <= last,
+        epoch,
     });
     Ok(())
 }

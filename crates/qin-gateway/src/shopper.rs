@@ -118,7 +118,9 @@ impl ShopperSession {
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
             ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
-            ClientFrame::Sync { conv, after } => conversation::sync(conn, self, &conv, after).await,
+            ClientFrame::Sync { conv, after, epoch } => {
+                conversation::sync(conn, self, &conv, after, epoch).await
+            }
             ClientFrame::Close { conv, .. } => {
                 let c = self.own(conn, &conv).await?;
                 conversation::close(&conn.state, &self.shop, c, Role::Shopper, Vec::new()).await

@@ -40,7 +40,7 @@ const state = {
 function chatFor(view) {
   let chat = state.chats.get(view.conv);
   if (!chat) {
-    chat = { messages: new Map(), pending: new Map(), notes: [], readSent: 0, peerRead: 0, peerTyping: 0 };
+    chat = { messages: new Map(), pending: new Map(), notes: [], readSent: 0, peerRead: 0, peerTyping: 0, epoch: null };
     state.chats.set(view.conv, chat);
   }
   chat.view = view;
@@ -106,7 +106,7 @@ function onFrame(f) {
       if (chat && f.from.role === 'shopper') chat.peerRead = Math.max(chat.peerRead, f.seq);
       break;
     case 'synced':
-      if (!f.recovered) toast(`部分历史消息无法恢复 · some history of ${f.conv} could not be recovered`);
+      if (chat) onSynced(chat, f);
       break;
     case 'error':
       onError(f);
@@ -128,8 +128,26 @@ function onWelcome(w) {
 
 /** Fetches what we missed, then retries unacknowledged sends (the server dedupes by cid). */
 function catchUp(chat) {
-  link.send({ type: 'sync', conv: chat.view.conv, after: highestSeq(chat) });
+  link.send({ type: 'sync', conv: chat.view.conv, after: highestSeq(chat), epoch: chat.epoch });
   for (const cid of chat.pending.keys()) transmit(chat, cid);
+}
+
+/** Settles a sync: a new epoch of the log replaces our copy; a shorter log trims it. */
+function onSynced(chat, f) {
+  if (f.epoch && chat.epoch && f.epoch !== chat.epoch) {
+    Object.assign(chat, { messages: new Map(), epoch: f.epoch });
+    toast(`聊天记录已重新载入 · the history of ${f.conv} was reloaded`);
+    catchUp(chat);
+    return;
+  }
+  if (f.epoch) chat.epoch = f.epoch;
+  if (f.recovered) return;
+  if (f.upto < highestSeq(chat)) {
+    for (const seq of [...chat.messages.keys()]) if (seq > f.upto) chat.messages.delete(seq);
+    toast(`部分历史消息无法恢复 · some history of ${f.conv} could not be recovered`);
+  } else {
+    link.send({ type: 'sync', conv: f.conv, after: f.upto, epoch: chat.epoch });
+  }
 }
 
 function onAck(chat, { cid, seq }) {

@@ -84,7 +84,7 @@ function onFrame(f) {
       if (ours && f.from.role === 'agent') state.peerRead = Math.max(state.peerRead, f.seq);
       break;
     case 'synced':
-      if (ours && !f.recovered) toast('部分历史消息无法恢复 · some history could not be recovered');
+      if (ours) onSynced(f);
       break;
     case 'error':
       onError(f);
@@ -114,13 +114,14 @@ function onWelcome(w) {
 /** Makes `view` the current chat, with what this browser kept of it. */
 function enter(view) {
   const kept = JSON.parse(localStorage.getItem(keys.chat) ?? 'null');
-  const saved = kept?.conv === view.conv ? kept : { messages: [], readSent: 0, peerRead: 0 };
+  const saved = kept?.conv === view.conv ? kept : { messages: [], readSent: 0, peerRead: 0, epoch: null };
   Object.assign(state, {
     conv: view,
     messages: new Map(saved.messages.map((m) => [m.seq, m])),
     pending: new Map(),
     readSent: saved.readSent,
     peerRead: saved.peerRead,
+    epoch: saved.epoch ?? null,
     peerTyping: 0,
     rated: 0,
   });
@@ -129,8 +130,26 @@ function enter(view) {
 
 /** Fetches what we missed, then retries unacknowledged sends (the server dedupes by cid). */
 function resume() {
-  link.send({ type: 'sync', conv: state.conv.conv, after: highestSeq() });
+  link.send({ type: 'sync', conv: state.conv.conv, after: highestSeq(), epoch: state.epoch });
   for (const cid of state.pending.keys()) transmit(cid);
+}
+
+/** Settles a sync: a new epoch of the log replaces our copy; a shorter log trims it. */
+function onSynced(f) {
+  if (f.epoch && state.epoch && f.epoch !== state.epoch) {
+    Object.assign(state, { messages: new Map(), epoch: f.epoch });
+    toast('聊天记录已重新载入 · the chat history was reloaded');
+    resume();
+    return;
+  }
+  if (f.epoch) state.epoch = f.epoch;
+  if (f.recovered) return;
+  if (f.upto < highestSeq()) {
+    for (const seq of [...state.messages.keys()]) if (seq > f.upto) state.messages.delete(seq);
+    toast('部分历史消息无法恢复 · some history could not be recovered');
+  } else {
+    link.send({ type: 'sync', conv: state.conv.conv, after: f.upto, epoch: state.epoch });
+  }
 }
 
 function onAck({ cid, seq }) {
@@ -297,9 +316,9 @@ function markRead() {
 
 function save() {
   if (!state.conv) return;
-  const { readSent, peerRead } = state;
+  const { readSent, peerRead, epoch } = state;
   const messages = sortedMessages().slice(-KEEP_MESSAGES);
-  localStorage.setItem(keys.chat, JSON.stringify({ conv: state.conv.conv, messages, readSent, peerRead }));
+  localStorage.setItem(keys.chat, JSON.stringify({ conv: state.conv.conv, messages, readSent, peerRead, epoch }));
 }
 
 function render() {

@@ -122,6 +122,9 @@ pub enum ClientFrame {
         conv: ConvId,
         /// Last `seq` the client has.
         after: u64,
+        /// The log's `epoch` from the client's last `synced`, if any.
+        #[serde(default)]
+        epoch: Option<String>,
     },
     /// Agent: change availability.
     Status {
@@ -466,6 +469,10 @@ pub enum ServerFrame {
         upto: u64,
         /// Whether everything after the requested `seq` was replayed.
         recovered: bool,
+        /// Identifies this incarnation of the log; it changes if the store lost the log and
+        /// began it again. A client holding another epoch discards its copy and syncs from 0.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<String>,
     },
     /// Agent: a conversation was given to you.
     Assigned(ConversationView),

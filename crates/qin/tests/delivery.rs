@@ -215,3 +215,43 @@ async fn while_redis_is_down_sends_fail_clearly_and_a_retry_succeeds_after() {
     assert_eq!(ready.status, 200);
     node.stop().await;
 }
+
+#[tokio::test]
+async fn a_log_the_store_lost_and_began_again_has_a_new_epoch() {
+    let redis = RedisServer::start();
+    let prefix = unique_prefix();
+    let backend = Backend::Redis {
+        url: redis.url(),
+        key_prefix: prefix.clone(),
+    };
+    let node = start(demo_config(), "gateway", backend).await;
+    let addr = node.addr.unwrap();
+    let (mut shopper, _) = shopper(addr, None).await;
+    let conv = open(&mut shopper, "bold").await;
+    let seq = shopper.send_message(&conv, "e1", "第一条").await;
+    shopper
+        .send(json!({"type": "sync", "conv": conv, "after": 0}))
+        .await;
+    let first = shopper.recv_type("synced").await;
+    let epoch = first["epoch"].as_str().expect("an epoch").to_owned();
+
+    // The store loses the log (e.g. a Redis restart without persistence of that key) and
+    // the conversation goes on: seq 1 again, another first message.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg(format!("{prefix}conv:{{{conv}}}:log"))
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(shopper.send_message(&conv, "e2", "重新开始").await, 1);
+
+    shopper
+        .send(json!({"type": "sync", "conv": conv, "after": seq, "epoch": epoch}))
+        .await;
+    let synced = shopper.recv_type("synced").await;
+    assert_eq!(synced["recovered"], false);
+    assert_eq!(synced["upto"], 0);
+    assert_ne!(synced["epoch"], epoch.as_str());
+    node.stop().await;
+}
