@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 cargo build -q -p qin
 log=$(mktemp)
-target/debug/qin serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+data=$(mktemp -d)
+target/debug/qin serve --listen 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
 qin_pid=$!
-trap 'kill $qin_pid 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill $qin_pid 2>/dev/null || true; rm -rf "$log" "$data"' EXIT
 
 base=""
 for _ in $(seq 100); do

@@ -4,7 +4,8 @@
 use crate::{Config, ConfigError};
 
 /// Applies overrides found by `lookup` (normally `|k| std::env::var(k).ok()`):
-/// `QIN_LISTEN`, `QIN_REDIS` (empty means embedded), `QIN_KEY_PREFIX`, `QIN_SECRET`.
+/// `QIN_LISTEN`, `QIN_REDIS` (empty means embedded), `QIN_DATA_DIR` (empty means in memory
+/// only), `QIN_KEY_PREFIX`, `QIN_SECRET`.
 pub fn apply_env(
     config: &mut Config,
     lookup: impl Fn(&str) -> Option<String>,
@@ -14,6 +15,9 @@ pub fn apply_env(
     }
     if let Some(v) = lookup("QIN_REDIS") {
         config.server.redis = (!v.is_empty()).then_some(v);
+    }
+    if let Some(v) = lookup("QIN_DATA_DIR") {
+        config.server.data_dir = (!v.is_empty()).then_some(v);
     }
     if let Some(v) = lookup("QIN_KEY_PREFIX") {
         config.server.key_prefix = v;

@@ -61,8 +61,13 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address the gateway listens on (`QIN_LISTEN`).
     pub listen: String,
-    /// Redis URL; absent means embedded mode with in-memory bus and store (`QIN_REDIS`).
+    /// Redis URL; absent means embedded mode: everything in this process (`QIN_REDIS`).
     pub redis: Option<String>,
+    /// Where embedded mode keeps its data, so a restart loses nothing: a directory, relative
+    /// to the working directory unless absolute (`data` by default). Empty keeps everything
+    /// in memory only, lost at exit. Unused with Redis (`QIN_DATA_DIR`).
+    #[serde(deserialize_with = "empty_is_none")]
+    pub data_dir: Option<String>,
     /// Prefix of every Redis key and channel, to share one Redis between deployments (`QIN_KEY_PREFIX`).
     pub key_prefix: String,
     /// Secret that signs tokens; every gateway of a deployment needs the same one (`QIN_SECRET`).
@@ -78,12 +83,18 @@ impl Default for ServerConfig {
         Self {
             listen: "127.0.0.1:8080".into(),
             redis: None,
+            data_dir: Some("data".into()),
             key_prefix: "qin:".into(),
             secret: String::new(),
             agent_token_ttl_s: 12 * 3600,
             shopper_token_ttl_s: 90 * 24 * 3600,
         }
     }
+}
+
+/// A string setting where empty means "not set".
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
 }
 
 /// Limits on clients, enforced by the gateway.

@@ -89,6 +89,34 @@ fn environment_overrides_deployment_settings() {
 }
 
 #[test]
+fn embedded_mode_keeps_its_data_in_a_directory_unless_told_otherwise() {
+    let mut config = demo();
+    assert_eq!(config.server.data_dir.as_deref(), Some("data"));
+    apply_env(&mut config, |k| {
+        (k == "QIN_DATA_DIR").then(|| "/var/lib/qin".to_owned())
+    })
+    .unwrap();
+    assert_eq!(config.server.data_dir.as_deref(), Some("/var/lib/qin"));
+    apply_env(&mut config, |k| (k == "QIN_DATA_DIR").then(String::new)).unwrap();
+    assert_eq!(
+        config.server.data_dir, None,
+        "empty QIN_DATA_DIR means memory only"
+    );
+
+    let without = DEMO.replace("data_dir = \"data\"\n", "");
+    assert_ne!(without, DEMO);
+    let config = Config::parse(&without, "test.toml").unwrap();
+    assert_eq!(
+        config.server.data_dir.as_deref(),
+        Some("data"),
+        "the default"
+    );
+    let empty = DEMO.replace("data_dir = \"data\"", "data_dir = \"\"");
+    let config = Config::parse(&empty, "test.toml").unwrap();
+    assert_eq!(config.server.data_dir, None, "empty means memory only");
+}
+
+#[test]
 fn missing_file_is_a_clear_error() {
     let e = Config::load(std::path::Path::new("/nonexistent/qin.toml")).unwrap_err();
     assert!(matches!(e, ConfigError::Read { .. }));

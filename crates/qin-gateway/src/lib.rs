@@ -44,11 +44,24 @@ pub fn app(state: GatewayState) -> Router {
         .with_state(state)
 }
 
-/// Serves the gateway on `listener` until `state.shutdown` is cancelled; open sockets are
-/// told to reconnect (close code 1001) and the server waits for them to finish.
+/// How long a stopping gateway waits for its sockets to say goodbye.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves the gateway on `listener` until `state.shutdown` is cancelled. Then it stops
+/// accepting, tells every open socket to reconnect elsewhere (close code 1001), and waits
+/// (at most 10 s) until each has flushed its goodbye.
 pub async fn serve(listener: TcpListener, state: GatewayState) -> std::io::Result<()> {
     let shutdown = state.shutdown.clone();
+    let sockets = state.sockets.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+        .await?;
+    sockets.close();
+    if tokio::time::timeout(DRAIN, sockets.wait()).await.is_err() {
+        tracing::warn!(
+            left = sockets.len(),
+            "sockets still open after the drain period"
+        );
+    }
+    Ok(())
 }

@@ -41,7 +41,10 @@ fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(limit * 4)
         .max_frame_size(limit * 4)
-        .on_upgrade(move |socket| run(socket, state, role))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(run(socket, state, role))
+        })
 }
 
 enum Session {

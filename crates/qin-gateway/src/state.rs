@@ -9,6 +9,7 @@ use qin_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Shared gateway state; cheap to clone.
 #[derive(Clone)]
@@ -25,6 +26,8 @@ pub struct GatewayState {
     pub tokens: Tokens,
     /// Cancelled when the gateway shuts down: sockets say goodbye and close.
     pub shutdown: CancellationToken,
+    /// Every open socket's task, so a shutdown can wait for their goodbyes.
+    pub(crate) sockets: TaskTracker,
     shops: Arc<HashMap<ShopId, Arc<ShopConfig>>>,
     agent_sockets: Arc<Mutex<HashMap<(ShopId, AgentId), usize>>>,
 }
@@ -59,6 +62,7 @@ impl GatewayState {
             bus,
             tokens: Tokens::new(secret),
             shutdown,
+            sockets: TaskTracker::new(),
             shops: Arc::new(shops),
             agent_sockets: Arc::default(),
         }

@@ -1,8 +1,9 @@
 //! Qin's durable state behind one trait: conversations, per-conversation message logs with
 //! gap-free `seq` and idempotent `cid`, agent status and persona-group availability.
 //!
-//! Two implementations mirror each other: [`MemoryStore`] (embedded mode, tests) and
-//! [`RedisStore`] (scale-out). Both pass the same conformance suite (`conformance`, public
+//! Three implementations mirror each other: [`MemoryStore`] (tests, and embedded mode without
+//! a data directory), [`FileStore`] (embedded mode, kept in a local redb file) and
+//! [`RedisStore`] (scale-out). All pass the same conformance suite (`conformance`, public
 //! with the `conformance` feature so other crates can run it on their own setups).
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use qin_proto::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+mod file_store;
 mod memory;
 mod redis_store;
 mod view;
@@ -20,6 +22,7 @@ mod view;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
+pub use file_store::FileStore;
 pub use memory::MemoryStore;
 pub use redis_store::RedisStore;
 
@@ -112,7 +115,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// How many seconds a `(conversation, sender, cid)` stays deduplicated in Redis (the memory
-/// store keeps it for the life of the process).
+/// store keeps it for the life of the process, the file store as long as the log).
 pub const CID_TTL_SECS: u64 = 24 * 3600;
 
 /// Durable state shared by every Qin process of a deployment.

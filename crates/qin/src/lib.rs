@@ -1,8 +1,10 @@
 //! Qin as a library: start a node running any set of roles (gateway, router, auto-reply) on
-//! the in-memory backend or on Redis. The `qin` binary and the integration tests use it.
+//! an embedded backend (in memory, or persisted in a data directory) or on Redis. The `qin`
+//! binary and the integration tests use it.
 
 pub mod node;
 pub mod roles;
+mod secret;
 
 pub use node::{Backend, Node, NodeOptions};
 pub use roles::{Role, Roles};

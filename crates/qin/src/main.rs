@@ -42,9 +42,13 @@ struct ServeArgs {
     #[arg(long)]
     listen: Option<String>,
     /// Redis URL, e.g. redis://127.0.0.1:6379 (overrides server.redis and QIN_REDIS).
-    /// Without one, everything runs in this process on an in-memory backend.
+    /// Without one, everything runs in this process, kept in the data directory.
     #[arg(long)]
     redis: Option<String>,
+    /// Where embedded mode keeps its data (overrides server.data_dir and QIN_DATA_DIR;
+    /// default ./data). "" keeps everything in memory only, lost at exit.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<String>,
     /// Roles to run: any of gateway, router, autoreply, comma-separated.
     #[arg(long, default_value = "gateway,router,autoreply")]
     roles: Roles,
@@ -111,6 +115,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(redis) = args.redis {
         config.server.redis = Some(redis);
+    }
+    if let Some(dir) = args.data_dir {
+        config.server.data_dir = (!dir.is_empty()).then_some(dir);
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(run(config, args.roles))

@@ -5,8 +5,9 @@ use anyhow::Context;
 use qin_bus::{Bus, MemoryBus, RedisBus};
 use qin_config::Config;
 use qin_gateway::GatewayState;
-use qin_store::{MemoryStore, RedisStore, Store};
+use qin_store::{FileStore, MemoryStore, RedisStore, Store};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -22,6 +23,12 @@ pub enum Backend {
         /// The bus.
         bus: Arc<dyn Bus>,
     },
+    /// Embedded mode that persists: the store in a redb file in `dir` (created if missing),
+    /// so a restart loses nothing; live events on an in-process bus. One process per `dir`.
+    File {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// Redis, shared by every node of a deployment.
     Redis {
         /// `redis://host:port`.
@@ -35,6 +42,7 @@ impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Memory { .. } => f.write_str("Memory"),
+            Self::File { dir } => write!(f, "File({})", dir.display()),
             Self::Redis { url, key_prefix } => write!(f, "Redis({url}, prefix {key_prefix:?})"),
         }
     }
@@ -49,20 +57,31 @@ impl Backend {
         }
     }
 
-    /// The backend the config asks for: Redis if `server.redis` is set, else memory.
+    /// The backend the config asks for: Redis if `server.redis` is set, else a file store in
+    /// `server.data_dir` if that is set, else memory.
     pub fn from_config(config: &Config) -> Self {
-        match &config.server.redis {
-            Some(url) => Self::Redis {
+        match (&config.server.redis, &config.server.data_dir) {
+            (Some(url), _) => Self::Redis {
                 url: url.clone(),
                 key_prefix: config.server.key_prefix.clone(),
             },
-            None => Self::memory(),
+            (None, Some(dir)) => Self::File { dir: dir.into() },
+            (None, None) => Self::memory(),
         }
     }
 
     async fn connect(&self) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Bus>)> {
         match self {
             Self::Memory { store, bus } => Ok((store.clone(), bus.clone())),
+            Self::File { dir } => {
+                let open_dir = dir.clone();
+                // Opening blocks (and repairs the file after an unclean shutdown).
+                let store = tokio::task::spawn_blocking(move || FileStore::open(&open_dir))
+                    .await?
+                    .with_context(|| format!("opening the data directory {}", dir.display()))?;
+                tracing::info!(file = %store.path().display(), "data kept on disk");
+                Ok((Arc::new(store), Arc::new(MemoryBus::new())))
+            }
             Self::Redis { url, key_prefix } => {
                 let store = RedisStore::connect(url, key_prefix)
                     .await
@@ -136,7 +155,7 @@ impl Node {
         }
         let mut addr = None;
         if roles.has(Role::Gateway) {
-            let secret = token_secret(&config, &backend)?;
+            let secret = crate::secret::token_secret(&config, &backend)?;
             let listener = TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -187,19 +206,4 @@ impl Node {
             self.tasks.abort_all();
         }
     }
-}
-
-/// The secret that signs tokens. Gateways sharing Redis must share it, so there it is
-/// required; an embedded node may make one up (tokens then last until it restarts).
-fn token_secret(config: &Config, backend: &Backend) -> anyhow::Result<Vec<u8>> {
-    if !config.server.secret.is_empty() {
-        return Ok(config.server.secret.as_bytes().to_vec());
-    }
-    if let Backend::Redis { .. } = backend {
-        anyhow::bail!(
-            "server.secret (or QIN_SECRET) must be set with Redis: every gateway needs the same one"
-        );
-    }
-    tracing::warn!("no server.secret set: using a random one; tokens end when this process does");
-    Ok((0..32).map(|_| rand::random::<u8>()).collect())
 }

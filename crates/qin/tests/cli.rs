@@ -123,6 +123,7 @@ async fn sigterm_closes_sockets_with_going_away_and_exits_cleanly() {
     let addr = free_addr();
     let mut child = qin()
         .args(["serve", "--config", CONFIG, "--listen", &addr.to_string()])
+        .args(["--data-dir", ""])
         .env("QIN_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

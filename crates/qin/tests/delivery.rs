@@ -120,7 +120,11 @@ async fn killing_the_gateways_pubsub_connections_loses_nothing() {
     let total = 150;
     let mut sent = Vec::new();
     for i in 0..total {
-        sent.push(shopper.send_message(&conv, &format!("k{i}"), &format!("msg {i}")).await);
+        sent.push(
+            shopper
+                .send_message(&conv, &format!("k{i}"), &format!("msg {i}"))
+                .await,
+        );
         if i % 15 == 0 {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
@@ -155,7 +159,9 @@ async fn killing_the_gateways_pubsub_connections_loses_nothing() {
         .iter()
         .filter(|s| agent.received(|f| f["type"] == "message" && f["seq"] == **s))
         .count();
-    println!("pubsub kills: {kills}, sent: {total}, lost: {lost}, duplicated: {duplicated}, out of order: {out_of_order}");
+    println!(
+        "pubsub kills: {kills}, sent: {total}, lost: {lost}, duplicated: {duplicated}, out of order: {out_of_order}"
+    );
     assert!(kills > 0, "the test killed no pub/sub connection");
     assert_eq!((lost, duplicated, out_of_order), (0, 0, 0));
     for node in [gw1, gw2, workers] {
@@ -207,7 +213,10 @@ async fn while_redis_is_down_sends_fail_clearly_and_a_retry_succeeds_after() {
         if answer["type"] == "ack" {
             break answer["seq"].as_u64().unwrap();
         }
-        assert!(tokio::time::Instant::now() < deadline, "no ack after Redis came back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no ack after Redis came back"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert_eq!(seq, first + 1, "nothing lost, nothing doubled");

@@ -284,12 +284,12 @@ impl Driver {
         self.hub.retain_used();
         let channels: Vec<String> = self.hub.topics().map(|t| self.channel(t)).collect();
         subscribe_all(sink, &channels, self.timing.op_timeout).await?;
+        self.connected.store(true, Ordering::Relaxed);
         if !channels.is_empty() {
             tracing::info!(topics = channels.len(), "pub/sub resubscribed");
             // Whatever was published while the connection was down is lost for this node.
             self.hub.mark_gap();
         }
-        self.connected.store(true, Ordering::Relaxed);
         Ok(())
     }
 
