@@ -5,6 +5,7 @@ use anyhow::Context;
 use qin_bus::{Bus, MemoryBus, RedisBus};
 use qin_config::Config;
 use qin_gateway::GatewayState;
+use qin_proto::AgentStatus;
 use qin_store::{FileStore, MemoryStore, RedisStore, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -128,6 +129,11 @@ impl Node {
             listen,
         } = options;
         let (store, bus) = backend.connect().await?;
+        if let Backend::File { .. } = backend {
+            // This process is the deployment's only gateway, and it just started: nobody is
+            // connected, so nobody is online (consoles re-send their status on reconnect).
+            reset_agent_statuses(&config, store.as_ref()).await?;
+        }
         let config = Arc::new(config);
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -206,4 +212,19 @@ impl Node {
             self.tasks.abort_all();
         }
     }
+}
+
+/// Marks every agent of every shop offline.
+async fn reset_agent_statuses(config: &Config, store: &dyn Store) -> anyhow::Result<()> {
+    for shop in &config.shops {
+        let statuses = store.agent_statuses(&shop.id).await?;
+        for (agent, status) in statuses {
+            if status != AgentStatus::Offline {
+                store
+                    .set_agent_status(&shop.id, &agent, AgentStatus::Offline)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -161,7 +161,9 @@ async fn a_node_restarted_on_its_data_directory_loses_nothing() {
     assert_eq!(synced["epoch"], epoch, "the log is the same log");
     assert_eq!(stored(&after), stored(&before));
 
-    let (mut agent, _) = online_agent(addr, "anhong").await;
+    // Nobody is connected to a freshly started embedded node, so nobody is online.
+    let (mut agent, agent_welcome) = online_agent(addr, "anhong").await;
+    assert_eq!(agent_welcome["status"], "offline");
     let next = widget.send_message(&conv, "s3", "好的，谢谢亲").await;
     assert_eq!(next, last_seq + 1, "seq carries on without a gap");
     agent.recv_message(&conv, "好的，谢谢亲").await;
