@@ -4,7 +4,7 @@
 use crate::retry::retry;
 use crate::rules::{Context, Reply, candidate, replies};
 use bytes::Bytes;
-use qin_bus::{Bus, BusError, Subscription};
+use qin_bus::{Bus, BusError, Received, Subscription};
 use qin_config::ShopConfig;
 use qin_proto::{
     Audience, Delivery, MessageKind, Millis, Party, Role, ServerFrame, ShopEvent, topic,
@@ -80,12 +80,18 @@ impl Worker {
     }
 
     /// Answers events until `shutdown` is cancelled (`Ok`) or the bus goes away.
-    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), AutoReplyError> {
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), AutoReplyError> {
         tracing::info!(shop = %self.replier.shop.id, "auto-reply running");
+        // Answering takes store round trips; a burst of chats (a Double Eleven midnight) must
+        // not overflow the bus's small per-topic buffer, so a reader moves events into a
+        // deep queue of our own as fast as they come.
+        let (tx, mut queue) = tokio::sync::mpsc::channel(EVENT_BACKLOG);
+        let reader = tokio::spawn(read_events(self.events, tx));
+        let _stop_reader = AbortOnDrop(reader);
         loop {
             let payload = tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
-                next = self.events.recv() => next.ok_or(AutoReplyError::BusClosed)?,
+                next = queue.recv() => next.ok_or(AutoReplyError::BusClosed)?,
             };
             // Cancelling mid-event is safe: an append either happened or not, and a stored
             // reply that was not published reaches the parties through `sync`.
@@ -94,6 +100,35 @@ impl Worker {
                 () = self.replier.handle(&payload) => {}
             }
         }
+    }
+}
+
+/// Shop events queued for answering before the worker pushes back on the bus.
+const EVENT_BACKLOG: usize = 65_536;
+
+/// Moves the shop's events into the worker's queue until the bus or the worker goes away.
+async fn read_events(mut events: Subscription, queue: tokio::sync::mpsc::Sender<Bytes>) {
+    while let Some(received) = events.next().await {
+        match received {
+            Received::Payload(payload) => {
+                if queue.send(payload).await.is_err() {
+                    return;
+                }
+            }
+            Received::Gap => tracing::warn!(
+                topic = events.topic(),
+                "shop events were lost; some chats may miss an auto-reply"
+            ),
+        }
+    }
+}
+
+/// Aborts a task when dropped, so the reader ends with the worker.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

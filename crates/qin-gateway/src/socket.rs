@@ -21,6 +21,12 @@ pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// Close code sent when `hello` is refused (bad token, unknown shop).
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 
+const GOING_AWAY: &str = "gateway shutting down; reconnect";
+const TOO_SLOW: &str = "too slow to keep up; reconnect and sync";
+/// How long a closing socket may take to accept its close frame. One that stopped reading
+/// never will: it is dropped after this (its client sees 1006) so it holds nothing longer.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// `GET /ws/shopper`.
 pub async fn shopper(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> Response {
     upgrade(ws, state, Role::Shopper)
@@ -65,8 +71,8 @@ async fn run(socket: WebSocket, state: GatewayState, role: Role) {
     let close = loop {
         tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, "gateway shutting down; reconnect")),
-            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, "too slow to keep up; reconnect and sync")),
+            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
             Some(out) = outbox.recv() => match out {
                 Outgoing::Frame(text) => conn.replies.push(text),
                 Outgoing::Event(payload) => {
@@ -92,7 +98,15 @@ async fn run(socket: WebSocket, state: GatewayState, role: Role) {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
             },
         }
-        if !flush(&mut sink, &mut conn.replies).await {
+        // A client that stopped reading blocks this write for good; the hub's verdict (its
+        // outbox overflowed) and shutdown must still end the socket.
+        let written = tokio::select! {
+            biased;
+            written = flush(&mut sink, &mut conn.replies) => written,
+            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
+            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+        };
+        if !written {
             break None;
         }
     };
@@ -101,7 +115,7 @@ async fn run(socket: WebSocket, state: GatewayState, role: Role) {
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ = sink.send(Message::Close(Some(frame))).await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
     }
     if let Some(Session::Agent(agent)) = session.as_mut() {
         agent.on_close(&mut conn).await;

@@ -1,12 +1,22 @@
-//! Test helpers for Qin: private `redis-server` instances, unique key prefixes and a
-//! websocket client that speaks Qin's protocol with a timeout on every wait.
+//! Test helpers for Qin: private `redis-server` instances, unique key prefixes, a
+//! websocket client that speaks Qin's protocol with a timeout on every wait, and for fault
+//! tests a self-recovering chat party that counts what it lost, `qin serve` child processes
+//! and latency percentiles.
 
 mod http;
+mod ledger;
+mod party;
+mod process;
 mod redis_server;
+mod stats;
 mod ws_client;
 
 pub use http::{HttpResponse, http};
+pub use ledger::{Counters, LogEntry, check_log, fetch_log};
+pub use party::{ChatParty, Side};
+pub use process::{QinProcess, free_addr, tcp_established};
 pub use redis_server::{RedisServer, unique_prefix};
+pub use stats::Percentiles;
 pub use ws_client::WsClient;
 
 use std::time::Duration;
