@@ -108,15 +108,12 @@ impl AgentSession {
                 body,
             } => {
                 let c = self.own(conn, &conv).await?;
-                let appended = conversation::send(conn, &c, &self.party, cid, kind, body).await?;
-                if !appended.duplicate {
-                    let event = ShopEvent::AgentMessage {
-                        conv,
-                        seq: appended.message.seq,
-                        agent: self.agent.id.clone(),
-                    };
-                    conversation::tell_services(&conn.state, &self.shop.id, &event).await;
-                }
+                let event = |seq| ShopEvent::AgentMessage {
+                    conv,
+                    seq,
+                    agent: self.agent.id.clone(),
+                };
+                conversation::send(conn, &c, &self.party, cid, kind, body, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,

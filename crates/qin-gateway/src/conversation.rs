@@ -78,8 +78,10 @@ pub(crate) async fn tell_services(state: &GatewayState, shop: &ShopId, event: &S
     }
 }
 
-/// Appends a message, acks it to the sender and delivers it to every party. A retried `cid`
-/// is acked with its original `seq` and not delivered again.
+/// Appends a message, acks it to the sender, then delivers it to every party and tells the
+/// router and auto-reply (`event`, given the stored message's `seq`) — the two publishes at
+/// once, since neither needs the other. A retried `cid` is acked with its original `seq`
+/// and neither delivered nor told again.
 pub(crate) async fn send(
     conn: &mut Conn,
     conv: &Conversation,
@@ -87,6 +89,7 @@ pub(crate) async fn send(
     cid: String,
     kind: MessageKind,
     body: String,
+    event: impl FnOnce(u64) -> ShopEvent,
 ) -> Result<Appended, ProtoError> {
     let conv = &open(conv.clone())?;
     let appended = conn
@@ -104,16 +107,23 @@ pub(crate) async fn send(
         )
         .await
         .map_err(store_error)?;
+    let seq = appended.message.seq;
     conn.reply(&ServerFrame::Ack {
         conv: conv.id.clone(),
         cid,
-        seq: appended.message.seq,
+        seq,
     });
     if !appended.duplicate {
         let frame = ServerFrame::Message(appended.message.clone());
-        if let Err(e) = publish(&conn.state, &conv.id, Audience::All, &frame).await {
+        let event = event(seq);
+        let state = &conn.state;
+        let (delivered, ()) = tokio::join!(
+            publish(state, &conv.id, Audience::All, &frame),
+            tell_services(state, &conv.shop, &event),
+        );
+        if let Err(e) = delivered {
             // Stored and acked: the parties recover it with `sync`.
-            tracing::warn!(conv = %conv.id, seq = appended.message.seq, error = %e, "message stored but not delivered live");
+            tracing::warn!(conv = %conv.id, seq, error = %e, "message stored but not delivered live");
         }
     }
     Ok(appended)

@@ -103,17 +103,14 @@ impl ShopperSession {
                 body,
             } => {
                 let c = self.own(conn, &conv).await?;
-                let appended =
-                    conversation::send(conn, &c, &self.party, cid, kind, body.clone()).await?;
-                if !appended.duplicate {
-                    let event = ShopEvent::ShopperMessage {
-                        conv,
-                        seq: appended.message.seq,
-                        kind,
-                        body,
-                    };
-                    conversation::tell_services(&conn.state, &self.shop.id, &event).await;
-                }
+                let told = body.clone();
+                let event = move |seq| ShopEvent::ShopperMessage {
+                    conv,
+                    seq,
+                    kind,
+                    body: told,
+                };
+                conversation::send(conn, &c, &self.party, cid, kind, body, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,

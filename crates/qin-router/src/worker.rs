@@ -7,15 +7,17 @@
 //! by that restore.
 
 mod apply;
+mod coalesce;
 mod retry;
 #[cfg(test)]
 mod tests;
 
 use crate::RouterError;
 use crate::core::{Decision, RestoredConv, RouterEvent, RouterState, Snapshot};
+use coalesce::Coalescer;
 use qin_bus::{Bus, BusError, Received};
 use qin_config::ShopConfig;
-use qin_proto::{Millis, ShopEvent, topic};
+use qin_proto::{GroupLive, Millis, ShopEvent, topic};
 use qin_store::Store;
 use retry::retry;
 use std::collections::VecDeque;
@@ -26,6 +28,10 @@ use tokio_util::sync::CancellationToken;
 /// How often the router compares its state with the store, catching events the bus lost
 /// (it also does so at once when the bus reports a gap).
 pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Connected shoppers get a frame with the shop's group availability at most this often
+/// (the latest state always reaches them, at most this late; the store has it at once).
+pub const GROUPS_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Routes the chats of `shop` until `shutdown` is cancelled.
 ///
@@ -59,6 +65,7 @@ pub async fn run(
         store,
         bus,
         state,
+        groups: Coalescer::new(GROUPS_EVERY, tokio::time::Instant::now()),
     };
     worker.apply(decisions).await;
 
@@ -66,9 +73,15 @@ pub async fn run(
     reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     reconcile.reset();
     loop {
+        // Before the events, so a steady stream of them cannot hold the availability back.
+        let groups_due = worker.groups.due_at();
         let received = tokio::select! {
             biased;
             () = shutdown.cancelled() => return Ok(()),
+            () = sleep_until_some(groups_due), if groups_due.is_some() => {
+                worker.flush_groups().await;
+                continue;
+            }
             received = events.next() => received,
             _ = reconcile.tick() => {
                 worker.reconcile().await;
@@ -150,6 +163,11 @@ async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot,
     })
 }
 
+/// Sleeps until `at` (never called with `None`: the select arm is disabled then).
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    tokio::time::sleep_until(at.unwrap_or_else(tokio::time::Instant::now)).await;
+}
+
 /// Wall-clock time in ms since the epoch: the only clock read of the router.
 fn now_ms() -> Millis {
     SystemTime::now()
@@ -165,6 +183,8 @@ struct Worker {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     state: RouterState,
+    /// The shop's group availability, published at most every [`GROUPS_EVERY`].
+    groups: Coalescer<Vec<GroupLive>>,
 }
 
 impl Worker {

@@ -10,7 +10,7 @@ use qin_store::{FileStore, MemoryStore, RedisStore, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -120,7 +120,8 @@ pub struct Node {
 
 impl Node {
     /// Connects the backend and starts the roles. Fails fast if Redis is unreachable, the
-    /// address is taken or the token secret is missing where it must be shared.
+    /// address is taken (by anything but another Redis-backed gateway, which may share it) or
+    /// the token secret is missing where it must be shared.
     pub async fn start(options: NodeOptions) -> anyhow::Result<Self> {
         let NodeOptions {
             config,
@@ -162,7 +163,8 @@ impl Node {
         let mut addr = None;
         if roles.has(Role::Gateway) {
             let secret = crate::secret::token_secret(&config, &backend)?;
-            let listener = TcpListener::bind(&listen)
+            let shared = matches!(backend, Backend::Redis { .. });
+            let listener = listen_on(&listen, shared)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             addr = Some(listener.local_addr()?);
@@ -212,6 +214,34 @@ impl Node {
             self.tasks.abort_all();
         }
     }
+}
+
+/// Accept-queue length: room for a reconnect storm (the kernel caps it at `somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds the gateway's listener. With `shared` (a Redis deployment, where every gateway
+/// serves the same state) the port may be shared by several gateway processes through
+/// `SO_REUSEPORT`, the kernel spreading connections over them; embedded nodes keep their
+/// port to themselves, since two of them on one port would each hold different state.
+async fn listen_on(listen: &str, shared: bool) -> anyhow::Result<TcpListener> {
+    let addr = tokio::net::lookup_host(listen)
+        .await?
+        .next()
+        .context("the address resolves to nothing")?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    if shared {
+        socket.set_reuseport(true)?;
+    }
+    #[cfg(not(unix))]
+    let _ = shared;
+    socket.bind(addr)?;
+    Ok(socket.listen(LISTEN_BACKLOG)?)
 }
 
 /// Marks every agent of every shop offline.

@@ -220,8 +220,19 @@ async fn while_redis_is_down_sends_fail_clearly_and_a_retry_succeeds_after() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert_eq!(seq, first + 1, "nothing lost, nothing doubled");
-    let ready = http(&addr.to_string(), "GET", "/readyz", None, None).await;
-    assert_eq!(ready.status, 200);
+    // The store answers again; the bus's pub/sub connection follows within its backoff.
+    let deadline = tokio::time::Instant::now() + qin_testkit::WAIT;
+    while http(&addr.to_string(), "GET", "/readyz", None, None)
+        .await
+        .status
+        != 200
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not ready again after Redis came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     node.stop().await;
 }
 

@@ -107,3 +107,31 @@ async fn a_chat_opened_while_no_router_runs_is_assigned_when_one_starts() {
     gw.stop().await;
     workers.stop().await;
 }
+
+#[tokio::test]
+async fn redis_gateways_share_one_port_embedded_ones_do_not() {
+    let redis = RedisServer::start();
+    let backend = redis_backend(&redis);
+    let gw1 = start(demo_config(), "gateway", backend.clone()).await;
+    let addr = gw1.addr.unwrap();
+    let on_same_port = |backend: Backend| {
+        qin::Node::start(qin::NodeOptions {
+            config: demo_config(),
+            roles: "gateway".parse().expect("roles"),
+            backend,
+            listen: addr.to_string(),
+        })
+    };
+    let gw2 = on_same_port(backend)
+        .await
+        .expect("a second gateway shares the port");
+    assert_eq!(gw2.addr, Some(addr));
+    // Whichever process the kernel picks answers.
+    let (_shopper, welcome) = shopper(addr, None).await;
+    assert_eq!(welcome["shop"], "afu");
+
+    let embedded = on_same_port(Backend::memory()).await;
+    assert!(embedded.is_err(), "an embedded node must not share a port");
+    gw2.stop().await;
+    gw1.stop().await;
+}

@@ -138,7 +138,10 @@ impl Worker {
         None
     }
 
-    async fn groups_changed(&self, groups: Vec<GroupLive>) {
+    /// Stores the latest availability at once (so a shopper saying `hello` reads it exact),
+    /// and hands it to the coalescer for the frame to every connected shopper: sent now if
+    /// the last one went out long enough ago, else by the worker loop when the period ends.
+    async fn groups_changed(&mut self, groups: Vec<GroupLive>) {
         tracing::debug!(shop = %self.shop.id, groups = groups.len(), "availability changed");
         let saved = retry("save groups availability", || {
             self.store.set_groups_live(&self.shop.id, &groups)
@@ -147,6 +150,20 @@ impl Worker {
         if let Err(error) = saved {
             tracing::error!(shop = %self.shop.id, %error, "cannot save groups availability");
         }
+        if let Some(groups) = self.groups.offer(groups, tokio::time::Instant::now()) {
+            self.publish_groups(groups).await;
+        }
+    }
+
+    /// Publishes the availability kept back by the coalescer, if any.
+    pub(super) async fn flush_groups(&mut self) {
+        if let Some(groups) = self.groups.take(tokio::time::Instant::now()) {
+            self.publish_groups(groups).await;
+        }
+    }
+
+    /// Tells every connected shopper of the shop the (already stored) availability.
+    async fn publish_groups(&self, groups: Vec<GroupLive>) {
         let frame = ServerFrame::Groups { groups };
         let payload = Delivery::frame(Audience::All, &frame);
         self.publish(&topic::groups(&self.shop.id), payload.into())

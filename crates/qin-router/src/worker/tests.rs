@@ -83,7 +83,28 @@ impl Harness {
             status,
         })
         .await;
-        groups_frame(&mut self.groups).await;
+        // Availability is coalesced: skip frames until one shows this change.
+        let group = self.shop.agent(&agent(id)).expect("agent").group.clone();
+        let statuses = self
+            .store
+            .agent_statuses(&self.shop.id)
+            .await
+            .expect("store");
+        let online = self
+            .shop
+            .agents
+            .iter()
+            .filter(|a| a.group == group && statuses.get(&a.id) == Some(&AgentStatus::Online))
+            .count();
+        loop {
+            let groups = groups_frame(&mut self.groups).await;
+            if groups
+                .iter()
+                .any(|g| g.id == group && g.online as usize == online)
+            {
+                break;
+            }
+        }
     }
 
     /// Opens a chat as the gateway does: store it queued, then announce it.
@@ -404,5 +425,29 @@ async fn events_the_bus_lost_are_reconciled_from_the_store() {
         (c2.state, c2.agent),
         (ConvState::Assigned, Some(agent("an")))
     );
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_changes_reaches_shoppers_as_one_frame_with_the_latest_state() {
+    let (mut h, groups) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 1)]), MemoryStore::new()).await;
+    assert_eq!(groups[0].waiting, 0);
+    // Nobody online: every chat queues, each changing the group's availability.
+    for i in 1..=5 {
+        h.open(&format!("c{i}"), i).await;
+    }
+    for i in 1..=5 {
+        assert!(matches!(
+            h.routed(&format!("c{i}")).await,
+            RouteOutcome::Queued { .. }
+        ));
+    }
+    // The restore's frame went out at start, so the burst waits out the period and goes
+    // out once, as the latest state (paused time runs ahead while everyone waits).
+    let trailing = groups_frame(&mut h.groups).await;
+    assert_eq!(trailing[0].waiting, 5);
+    let live = h.store.groups_live(&h.shop.id).await.expect("store");
+    assert_eq!(live[0].waiting, 5);
     h.stop().await;
 }
