@@ -18,7 +18,6 @@
 //! conversation's log as the shop's bot (role `bot`) and publishes each one to the
 //! conversation's parties — only the worker whose append was new publishes.
 
-mod retry;
 pub mod rules;
 pub mod worker;
 

@@ -1,7 +1,6 @@
 //! The auto-reply worker: follows a shop's events, posts the rules' replies to the
 //! conversations' logs as the shop's bot, and delivers them to the parties.
 
-use crate::retry::retry;
 use crate::rules::{Context, Reply, candidate, replies};
 use bytes::Bytes;
 use qin_bus::{Bus, BusError, Received, Subscription};
@@ -9,6 +8,7 @@ use qin_config::ShopConfig;
 use qin_proto::{
     Audience, Delivery, MessageKind, Millis, Party, Role, ServerFrame, ShopEvent, topic,
 };
+use qin_retry::retry;
 use qin_store::{NewMessage, Store, StoreError};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -103,6 +103,10 @@ impl Worker {
     }
 }
 
+/// Tries per store or bus call: a short blip is ridden out, a long outage drops the reply
+/// rather than stalling every later event of the shop behind it.
+const ATTEMPTS: u32 = 3;
+
 /// Shop events queued for answering before the worker pushes back on the bus.
 const EVENT_BACKLOG: usize = 65_536;
 
@@ -153,7 +157,10 @@ impl Replier {
         let Some(conv) = candidate(&self.shop, &event) else {
             return;
         };
-        let conversation = match retry("load conversation", || self.store.conversation(conv)).await
+        let conversation = match retry("load conversation", ATTEMPTS, || {
+            self.store.conversation(conv)
+        })
+        .await
         {
             Ok(Some(c)) if c.is_open() && &c.shop == shop => c,
             Ok(Some(c)) if &c.shop != shop => {
@@ -197,7 +204,7 @@ impl Replier {
             body,
             ts: now_ms(),
         };
-        let appended = match retry("append auto-reply", || {
+        let appended = match retry("append auto-reply", ATTEMPTS, || {
             self.store.append(&conv, message.clone())
         })
         .await
@@ -222,7 +229,7 @@ impl Replier {
             &ServerFrame::Message(appended),
         ));
         let topic = topic::conversation(&conv);
-        match retry("publish auto-reply", || {
+        match retry("publish auto-reply", ATTEMPTS, || {
             self.bus.publish(&topic, payload.clone())
         })
         .await

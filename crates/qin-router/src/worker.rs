@@ -8,7 +8,6 @@
 
 mod apply;
 mod coalesce;
-mod retry;
 #[cfg(test)]
 mod tests;
 
@@ -18,12 +17,15 @@ use coalesce::Coalescer;
 use qin_bus::{Bus, BusError, Received};
 use qin_config::ShopConfig;
 use qin_proto::{GroupLive, Millis, ShopEvent, topic};
+use qin_retry::retry;
 use qin_store::Store;
-use retry::retry;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
+
+/// Tries per store or bus call; with the doubling delay a call gives up after about 0.75 s.
+const ATTEMPTS: u32 = 5;
 
 /// How often the router compares its state with the store, catching events the bus lost
 /// (it also does so at once when the bus reports a gap).
@@ -48,7 +50,7 @@ pub async fn run(
     let shop_topic = topic::shop(&shop.id);
     let mut events = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
-        sub = retry("subscribe", || bus.subscribe(&shop_topic)) => sub?,
+        sub = retry("subscribe", ATTEMPTS, || bus.subscribe(&shop_topic)) => sub?,
     };
     let snapshot = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
@@ -142,11 +144,14 @@ fn router_event(event: ShopEvent) -> Option<RouterEvent> {
 
 /// Reads what the router rebuilds its state from: open conversations and agent statuses.
 async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot, RouterError> {
-    let open = retry("read open conversations", || {
+    let open = retry("read open conversations", ATTEMPTS, || {
         store.open_conversations(&shop.id)
     })
     .await?;
-    let statuses = retry("read agent statuses", || store.agent_statuses(&shop.id)).await?;
+    let statuses = retry("read agent statuses", ATTEMPTS, || {
+        store.agent_statuses(&shop.id)
+    })
+    .await?;
     let conversations = open
         .into_iter()
         .map(|c| RestoredConv {

@@ -3,14 +3,15 @@
 //! The store is written before anything is published, so whoever hears the news can read it
 //! back. Publishing is best effort (the bus is at-most-once; clients recover from the store).
 
+use super::ATTEMPTS;
 use super::Worker;
-use super::retry::retry;
 use crate::core::{Decision, RouterEvent};
 use bytes::Bytes;
 use qin_proto::{
     AgentEvent, AgentId, Audience, ConvId, ConvState, ConversationView, Delivery, GroupId,
     GroupLive, Party, Role, RouteOutcome, ServerFrame, ShopEvent, topic,
 };
+use qin_retry::retry;
 use qin_store::{Conversation, StoreError};
 
 /// Where a queued chat stands, as its parties are told.
@@ -143,7 +144,7 @@ impl Worker {
     /// the last one went out long enough ago, else by the worker loop when the period ends.
     async fn groups_changed(&mut self, groups: Vec<GroupLive>) {
         tracing::debug!(shop = %self.shop.id, groups = groups.len(), "availability changed");
-        let saved = retry("save groups availability", || {
+        let saved = retry("save groups availability", ATTEMPTS, || {
             self.store.set_groups_live(&self.shop.id, &groups)
         })
         .await;
@@ -174,7 +175,11 @@ impl Worker {
     /// `Err(None)` when the store cannot say (logged: the core and the store then disagree
     /// about this chat until the router restarts).
     async fn open_record(&self, conv: &ConvId) -> Result<Conversation, Option<RouterEvent>> {
-        match retry("load conversation", || self.store.conversation(conv)).await {
+        match retry("load conversation", ATTEMPTS, || {
+            self.store.conversation(conv)
+        })
+        .await
+        {
             Ok(Some(record)) if record.is_open() => Ok(record),
             Ok(_) => {
                 tracing::info!(%conv, "chat closed or gone before routing took effect");
@@ -189,7 +194,11 @@ impl Worker {
 
     /// Saves a routed chat, with the same meaning of `Err` as [`Self::open_record`].
     async fn save(&self, record: &Conversation) -> Result<(), Option<RouterEvent>> {
-        match retry("save conversation", || self.store.save_conversation(record)).await {
+        match retry("save conversation", ATTEMPTS, || {
+            self.store.save_conversation(record)
+        })
+        .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::Closed(_) | StoreError::NotFound(_)) => {
                 tracing::info!(conv = %record.id, "chat closed while being routed");
@@ -205,7 +214,11 @@ impl Worker {
     /// The chat as its parties see it, with the log's end (0 if the store cannot say now:
     /// clients then simply sync from what they have).
     async fn view(&self, record: &Conversation, agent: Option<Party>) -> ConversationView {
-        let last_seq = match retry("read last seq", || self.store.last_seq(&record.id)).await {
+        let last_seq = match retry("read last seq", ATTEMPTS, || {
+            self.store.last_seq(&record.id)
+        })
+        .await
+        {
             Ok(seq) => seq,
             Err(error) => {
                 tracing::warn!(conv = %record.id, %error, "cannot read last seq");
@@ -250,7 +263,10 @@ impl Worker {
     }
 
     async fn publish(&self, topic: &str, payload: Bytes) {
-        let sent = retry("publish", || self.bus.publish(topic, payload.clone())).await;
+        let sent = retry("publish", ATTEMPTS, || {
+            self.bus.publish(topic, payload.clone())
+        })
+        .await;
         if let Err(error) = sent {
             tracing::warn!(topic, %error, "publish failed; parties recover from the store");
         }

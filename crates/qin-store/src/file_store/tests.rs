@@ -280,12 +280,15 @@ const CHILD_MESSAGES: u64 = 40;
 /// (which repairs the uncleanly closed file) finds every acked message, and seq continues.
 #[tokio::test]
 async fn killed_writer_loses_no_acked_message() {
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        // This same test, re-run in a child process: be the writer that gets killed.
+        return write_until_killed(Path::new(&dir)).await;
+    }
     let dir = TempDir::new();
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
-            "file_store::tests::writer_child",
+            "file_store::tests::killed_writer_loses_no_acked_message",
             "--exact",
-            "--ignored",
             "--nocapture",
         ])
         .env(CHILD_DIR, dir.path())
@@ -337,15 +340,10 @@ async fn killed_writer_loses_no_acked_message() {
     assert_eq!(next.message.seq, CHILD_MESSAGES + 1);
 }
 
-/// The child of [`killed_writer_loses_no_acked_message`]: appends, prints each ack, then
-/// waits to be killed. Ignored unless run by it.
-#[tokio::test]
-#[ignore = "run as a child process by killed_writer_loses_no_acked_message"]
-async fn writer_child() {
-    let Some(dir) = std::env::var_os(CHILD_DIR) else {
-        return;
-    };
-    let store = open(Path::new(&dir));
+/// The child's part of [`killed_writer_loses_no_acked_message`]: appends, prints each ack,
+/// then waits to be killed.
+async fn write_until_killed(dir: &Path) {
+    let store = open(dir);
     let conv = conversation("crash", 1, None);
     store.save_conversation(&conv).await.expect("save");
     for i in 1..=CHILD_MESSAGES {

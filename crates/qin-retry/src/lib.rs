@@ -1,4 +1,5 @@
-//! Retries of store and bus calls that failed for a reason that may pass (backend unreachable).
+//! Retries of store and bus calls that failed for a reason that may pass (backend
+//! unreachable), shared by the router and auto-reply workers.
 
 use qin_bus::BusError;
 use qin_store::StoreError;
@@ -6,13 +7,12 @@ use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
-/// Tries per call; with the doubling delay a call gives up after about 0.75 s of waiting.
-const ATTEMPTS: u32 = 5;
-/// Delay before the first retry.
+/// Delay before the first retry; it doubles after each.
 const FIRST_DELAY: Duration = Duration::from_millis(50);
 
 /// Whether an error may go away if the same call is simply tried again.
-pub(super) trait Transient: Display {
+pub trait Transient: Display {
+    /// True when trying again may succeed.
     fn is_transient(&self) -> bool;
 }
 
@@ -28,9 +28,9 @@ impl Transient for BusError {
     }
 }
 
-/// Calls `f` until it succeeds, fails for good, or [`ATTEMPTS`] are used up, waiting longer
-/// after each transient failure. The last error is returned for the caller to log.
-pub(super) async fn retry<T, E, F, Fut>(what: &'static str, mut f: F) -> Result<T, E>
+/// Calls `f` until it succeeds, fails for good, or `attempts` tries are used up, waiting
+/// longer after each transient failure. The last error is returned for the caller to log.
+pub async fn retry<T, E, F, Fut>(what: &'static str, attempts: u32, mut f: F) -> Result<T, E>
 where
     E: Transient,
     F: FnMut() -> Fut,
@@ -41,7 +41,7 @@ where
     loop {
         match f().await {
             Ok(value) => return Ok(value),
-            Err(error) if attempt < ATTEMPTS && error.is_transient() => {
+            Err(error) if attempt < attempts && error.is_transient() => {
                 tracing::warn!(what, attempt, %error, "retrying after a backend failure");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
@@ -57,10 +57,12 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
+    const ATTEMPTS: u32 = 5;
+
     #[tokio::test(start_paused = true)]
     async fn transient_errors_are_retried_then_given_up() {
         let calls = Cell::new(0);
-        let result: Result<(), BusError> = retry("test", || {
+        let result: Result<(), BusError> = retry("test", ATTEMPTS, || {
             calls.set(calls.get() + 1);
             async { Err(BusError::Unavailable("down".into())) }
         })
@@ -69,7 +71,7 @@ mod tests {
         assert_eq!(calls.get(), ATTEMPTS);
 
         calls.set(0);
-        let result: Result<(), BusError> = retry("test", || {
+        let result: Result<(), BusError> = retry("test", ATTEMPTS, || {
             calls.set(calls.get() + 1);
             async { Err(BusError::Closed) }
         })
@@ -78,7 +80,7 @@ mod tests {
         assert_eq!(calls.get(), 1);
 
         calls.set(0);
-        let result = retry("test", || {
+        let result = retry("test", ATTEMPTS, || {
             calls.set(calls.get() + 1);
             let n = calls.get();
             async move {
