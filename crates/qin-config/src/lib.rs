@@ -6,7 +6,10 @@ mod shop;
 mod validate;
 
 pub use env::apply_env;
-pub use shop::{AgentConfig, GroupConfig, KeywordRule, ShopConfig};
+pub use shop::{
+    AgentConfig, GroupConfig, HoursConfig, KeywordRule, ProfileConfig, RoutingConfig, ShiftEnd,
+    ShopConfig, SpecialDay,
+};
 
 use qin_proto::{AgentId, GroupId, ShopId};
 use serde::Deserialize;

@@ -1,6 +1,9 @@
 //! What travels on the bus between Qin's processes (never directly to clients).
 
-use crate::{AgentId, AgentStatus, ConvId, ConversationView, GroupId, MessageKind, Party, Role};
+use crate::{
+    AgentId, AgentStatus, AlertKind, Choice, ConvId, ConversationView, GroupId, MessageKind, Party,
+    Role,
+};
 use serde::{Deserialize, Serialize};
 
 /// Shop-wide events on `topic::shop`, consumed by the router and the auto-reply service.
@@ -61,6 +64,59 @@ pub enum ShopEvent {
         group: GroupId,
         /// The decision.
         outcome: RouteOutcome,
+        /// The agent the shopper wanted (asked for, follows or talked to last), when that
+        /// agent could not take the chat because they are away or offline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unavailable: Option<Unavailable>,
+    },
+    /// A request for the router was queued in the store (`Store::push_request`): the
+    /// router should read its inbox now.
+    RequestPending,
+}
+
+/// The agent a shopper wanted, and why they could not take the chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unavailable {
+    /// Agent.
+    pub agent: AgentId,
+    /// Their status (`away` or `offline`, or `online` when off shift).
+    pub status: AgentStatus,
+}
+
+/// What gateways ask of a shop's router. Requests are kept in the store until the router has
+/// applied them, so none is lost while no router runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum RouterRequest {
+    /// An agent hands a chat on, or a supervisor reassigns it.
+    Transfer {
+        /// Conversation.
+        conv: ConvId,
+        /// Who asks (`agent` or `supervisor`).
+        by: Party,
+        /// Target agent.
+        #[serde(default)]
+        to_agent: Option<AgentId>,
+        /// Target persona group.
+        #[serde(default)]
+        to_group: Option<GroupId>,
+        /// Words for the next agent (agents only).
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A shopper waiting for a full favourite agent answers the offer.
+    Choose {
+        /// Conversation.
+        conv: ConvId,
+        /// The answer.
+        choice: Choice,
+    },
+    /// A supervisor switches the peak-day profile (`None`: back to the dated schedule).
+    SetProfile {
+        /// Profile name from the config.
+        profile: Option<String>,
+        /// Who asks.
+        by: Party,
     },
 }
 
@@ -80,6 +136,13 @@ pub enum RouteOutcome {
         /// Online agents in the group.
         online: u32,
     },
+    /// Waiting in `agent`'s own queue (the shopper's favourite, full right now).
+    WaitingAgent {
+        /// Agent.
+        agent: AgentId,
+        /// 1-based place in the agent's queue.
+        position: u32,
+    },
 }
 
 /// Events for one agent's consoles on `topic::agent`.
@@ -90,6 +153,18 @@ pub enum AgentEvent {
     Assigned {
         /// The conversation as the agent sees it.
         conversation: ConversationView,
+        /// Set when the chat comes from another agent (transfer, escalation, reassignment).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handover: Option<Handover>,
+    },
+    /// A conversation of the agent needs attention.
+    Alert {
+        /// Conversation.
+        conv: ConvId,
+        /// What is wrong.
+        kind: AlertKind,
+        /// Seconds the shopper has waited.
+        waited_s: u32,
     },
     /// The conversation is no longer the agent's.
     Unassigned {
@@ -103,6 +178,19 @@ pub enum AgentEvent {
         /// New status.
         status: AgentStatus,
     },
+}
+
+/// How a chat came from another agent, shown to the agent who takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    /// The agent who held it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<AgentId>,
+    /// Why it moved: the routing rule, e.g. `transfer`, `slow_reply`, `agent_offline`.
+    pub reason: String,
+    /// The note left for the next agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Who may receive a frame published on a conversation's topic.
@@ -200,6 +288,7 @@ mod tests {
                 position: 2,
                 online: 0,
             },
+            unavailable: None,
         };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<ShopEvent>(&json).unwrap(), e);

@@ -141,6 +141,26 @@ pub enum ClientFrame {
         /// Target persona group.
         #[serde(default)]
         to_group: Option<GroupId>,
+        /// Words for the next agent (agents only, never shown to the shopper).
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Shopper: follow an agent (a fan's favourite): new chats go to them first.
+    Follow {
+        /// Agent.
+        agent: AgentId,
+    },
+    /// Shopper: stop following an agent.
+    Unfollow {
+        /// Agent.
+        agent: AgentId,
+    },
+    /// Shopper: answer the offer made while waiting for a full favourite agent.
+    Choose {
+        /// Conversation (in state `waiting_agent`).
+        conv: ConvId,
+        /// Keep waiting for that agent, or take the next agent of the group now.
+        choice: Choice,
     },
     /// End a conversation (agent may add tags).
     Close {
@@ -169,10 +189,20 @@ pub enum ClientFrame {
     },
 }
 
+/// A shopper's answer while their favourite agent is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// Keep waiting in that agent's own queue.
+    Wait,
+    /// Take the next agent of the same persona group now.
+    AnyAgent,
+}
+
 /// The frame types clients may send, for error messages.
 pub const CLIENT_FRAME_TYPES: &[&str] = &[
     "hello", "open", "send", "typing", "read", "sync", "status", "transfer", "close", "note",
-    "rate",
+    "rate", "follow", "unfollow", "choose",
 ];
 
 impl ClientFrame {
@@ -208,6 +238,9 @@ impl ClientFrame {
             Self::Close { .. } => "close",
             Self::Note { .. } => "note",
             Self::Rate { .. } => "rate",
+            Self::Follow { .. } => "follow",
+            Self::Unfollow { .. } => "unfollow",
+            Self::Choose { .. } => "choose",
         }
     }
 
@@ -229,13 +262,29 @@ impl ClientFrame {
             }
             Self::Note { text, .. } => validate_body(text, limits),
             Self::Transfer {
-                to_agent, to_group, ..
-            } => match (to_agent, to_group) {
-                (None, None) => Err(ProtoError::bad_frame(
-                    "transfer needs \"to_agent\" or \"to_group\"",
-                )),
-                _ => Ok(()),
-            },
+                to_agent,
+                to_group,
+                note,
+                ..
+            } => {
+                match (to_agent, to_group) {
+                    (None, None) => {
+                        return Err(ProtoError::bad_frame(
+                            "transfer needs \"to_agent\" or \"to_group\"",
+                        ));
+                    }
+                    (Some(_), Some(_)) => {
+                        return Err(ProtoError::bad_frame(
+                            "transfer takes \"to_agent\" or \"to_group\", not both",
+                        ));
+                    }
+                    _ => {}
+                }
+                match note {
+                    Some(note) => validate_body(note, limits),
+                    None => Ok(()),
+                }
+            }
             Self::Close { tags, .. } => {
                 let tags = tags.as_deref().unwrap_or_default();
                 if tags.len() > 16 || tags.iter().any(|t| t.is_empty() || t.chars().count() > 32) {
@@ -265,7 +314,10 @@ impl ClientFrame {
             | Self::Typing { .. }
             | Self::Read { .. }
             | Self::Sync { .. }
-            | Self::Status { .. } => Ok(()),
+            | Self::Status { .. }
+            | Self::Follow { .. }
+            | Self::Unfollow { .. }
+            | Self::Choose { .. } => Ok(()),
         }
     }
 }
@@ -369,6 +421,14 @@ pub struct ConversationView {
     pub last_seq: u64,
 }
 
+/// Why a conversation needs an agent's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// The shopper's message has gone unanswered past the shop's `slow_reply_s`.
+    SlowReply,
+}
+
 /// Live availability of one persona group, as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupLive {
@@ -420,6 +480,12 @@ pub struct Welcome {
     /// Shopper: the shop's persona groups with live availability.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupLive>,
+    /// Shopper: the agents they follow, favourite first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub following: Vec<AgentId>,
+    /// Agent: whether they are a supervisor of the shop.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub supervisor: bool,
     /// Open conversations (shopper: theirs; agent: assigned to them).
     pub conversations: Vec<ConversationView>,
 }
@@ -487,6 +553,20 @@ pub enum ServerFrame {
     Status {
         /// The status.
         state: AgentStatus,
+    },
+    /// Shopper: the agents they follow, after `follow` or `unfollow`.
+    Following {
+        /// Followed agents, favourite first.
+        agents: Vec<AgentId>,
+    },
+    /// Agent: a conversation needs attention (e.g. the shopper waits too long for a reply).
+    Alert {
+        /// Conversation.
+        conv: ConvId,
+        /// What is wrong.
+        kind: AlertKind,
+        /// Seconds the shopper has waited for a reply.
+        waited_s: u32,
     },
     /// Shopper: persona groups' live availability changed.
     Groups {

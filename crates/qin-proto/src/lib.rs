@@ -11,9 +11,11 @@ pub mod limits;
 pub mod topic;
 
 pub use error::{ErrorCode, ProtoError};
-pub use event::{AgentEvent, Audience, Delivery, RouteOutcome, ShopEvent};
+pub use event::{
+    AgentEvent, Audience, Delivery, Handover, RouteOutcome, RouterRequest, ShopEvent, Unavailable,
+};
 pub use frame::{
-    AgentStatus, ClientFrame, ConvState, ConversationView, GroupLive, Message, MessageKind, Party,
+    AgentStatus, AlertKind, Choice, ClientFrame, ConvState, ConversationView, GroupLive, Message, MessageKind, Party,
     Role, ServerFrame, Welcome,
 };
 pub use ids::{AgentId, ConvId, GroupId, ShopId, VisitorId};
