@@ -125,6 +125,7 @@ fn away(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Reply> 
         conv,
         group,
         outcome: RouteOutcome::Queued { online: 0, .. },
+        ..
     } = event
     else {
         return None;

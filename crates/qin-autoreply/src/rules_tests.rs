@@ -51,6 +51,7 @@ fn queued(g: &str, online: u32) -> ShopEvent {
             position: 1,
             online,
         },
+        unavailable: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn away_only_when_nobody_in_the_group_is_online() {
         outcome: RouteOutcome::Assigned {
             agent: AgentId::parse("anhong").unwrap(),
         },
+        unavailable: None,
     };
     assert!(replies(&shop, &assigned, &Context::default()).is_empty());
 }

@@ -136,6 +136,7 @@ fn queued(conv: &ConvId, online: u32) -> ShopEvent {
             position: 1,
             online,
         },
+        unavailable: None,
     }
 }
 
@@ -195,6 +196,7 @@ async fn stays_quiet_unless_a_rule_applies() {
         outcome: RouteOutcome::Assigned {
             agent: agent.clone(),
         },
+        unavailable: None,
     })
     .await;
     s.publish(&ShopEvent::AgentMessage {

@@ -72,6 +72,8 @@ impl AgentSession {
             conversations.push(view(&state, &session.shop, conv).await?);
         }
         conn.reply(&ServerFrame::Welcome(Welcome {
+            following: Vec::new(),
+            supervisor: false,
             role: Role::Agent,
             shop: shop_id,
             shop_name: session.shop.name.clone(),
@@ -141,7 +143,11 @@ impl AgentSession {
                 "transfers are not available yet in this version",
             )),
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
-            ClientFrame::Open { .. } | ClientFrame::Rate { .. } => Err(ProtoError::new(
+            ClientFrame::Open { .. }
+            | ClientFrame::Rate { .. }
+            | ClientFrame::Follow { .. }
+            | ClientFrame::Unfollow { .. }
+            | ClientFrame::Choose { .. } => Err(ProtoError::new(
                 ErrorCode::Forbidden,
                 format!("{} is for shoppers", frame.type_name()),
             )),
@@ -158,13 +164,22 @@ impl AgentSession {
             }
         };
         match event {
-            AgentEvent::Assigned { conversation } => {
+            AgentEvent::Assigned { conversation, .. } => {
                 let follow = conn.follow_conversation(&conversation.conv).await;
                 if let Err(e) = follow {
                     conn.error(&e, Some(conversation.conv.to_string()));
                 }
                 conn.reply(&ServerFrame::Assigned(conversation));
             }
+            AgentEvent::Alert {
+                conv,
+                kind,
+                waited_s,
+            } => conn.reply(&ServerFrame::Alert {
+                conv,
+                kind,
+                waited_s,
+            }),
             AgentEvent::Unassigned { conv, reason } => {
                 // Still followed: the conversation's own `closed` frame may be on its way.
                 conn.reply(&ServerFrame::Unassigned { conv, reason });

@@ -72,6 +72,8 @@ impl ShopperSession {
         }
         let groups = groups_live(&state, &session.shop).await?;
         conn.reply(&ServerFrame::Welcome(Welcome {
+            following: Vec::new(),
+            supervisor: false,
             role: Role::Shopper,
             shop: shop_id,
             shop_name: session.shop.name.clone(),
@@ -143,6 +145,12 @@ impl ShopperSession {
                     .await
                     .map_err(store_error)
             }
+            ClientFrame::Follow { .. }
+            | ClientFrame::Unfollow { .. }
+            | ClientFrame::Choose { .. } => Err(ProtoError::new(
+                ErrorCode::Unavailable,
+                "not available yet in this version",
+            )),
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Status { .. }
             | ClientFrame::Transfer { .. }

@@ -23,6 +23,8 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
                 tagline: String::new(),
                 greeting: "亲~".into(),
                 away_message: None,
+                max_wait_s: 0,
+                fallback: Vec::new(),
             })
             .collect(),
         agents: agents
@@ -33,9 +35,14 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
                 group: group(g),
                 password_hash: HASH.into(),
                 max_chats,
+                shift: Vec::new(),
+                supervisor: false,
             })
             .collect(),
         keywords: Vec::new(),
+        routing: Default::default(),
+        hours: Default::default(),
+        profiles: Vec::new(),
     }
 }
 

@@ -138,7 +138,8 @@ fn router_event(event: ShopEvent) -> Option<RouterEvent> {
         }
         ShopEvent::ShopperMessage { .. }
         | ShopEvent::AgentMessage { .. }
-        | ShopEvent::Routed { .. } => None,
+        | ShopEvent::Routed { .. }
+        | ShopEvent::RequestPending => None,
     }
 }
 

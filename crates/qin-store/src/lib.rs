@@ -211,7 +211,9 @@ pub trait Store: Send + Sync + 'static {
         at: Millis,
     ) -> Result<()> {
         let _ = (shop, visitor, agent, at);
-        Err(StoreError::Unavailable("set_last_agent: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "set_last_agent: not implemented".into(),
+        ))
     }
 
     /// The agent who last handled a chat of `visitor`, and when.
@@ -221,14 +223,18 @@ pub trait Store: Send + Sync + 'static {
         visitor: &VisitorId,
     ) -> Result<Option<(AgentId, Millis)>> {
         let _ = (shop, visitor);
-        Err(StoreError::Unavailable("last_agent: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "last_agent: not implemented".into(),
+        ))
     }
 
     /// Appends one routing decision (JSON text) to a conversation's routing record, keeping
     /// the last [`MAX_ROUTING_RECORDS`].
     async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
         let _ = (conv, record);
-        Err(StoreError::Unavailable("append_routing: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "append_routing: not implemented".into(),
+        ))
     }
 
     /// A conversation's routing record, oldest first (empty when unknown).
@@ -240,7 +246,9 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a request (JSON text) for the shop's router, behind earlier ones.
     async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()> {
         let _ = (shop, request);
-        Err(StoreError::Unavailable("push_request: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "push_request: not implemented".into(),
+        ))
     }
 
     /// Up to `max` of the shop's oldest queued router requests, without removing them.
@@ -252,13 +260,17 @@ pub trait Store: Send + Sync + 'static {
     /// Removes the `n` oldest queued router requests (once applied).
     async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()> {
         let _ = (shop, n);
-        Err(StoreError::Unavailable("ack_requests: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "ack_requests: not implemented".into(),
+        ))
     }
 
     /// Records the peak-day profile a supervisor switched to (`None`: follow the dates).
     async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()> {
         let _ = (shop, profile);
-        Err(StoreError::Unavailable("set_profile: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "set_profile: not implemented".into(),
+        ))
     }
 
     /// The profile a supervisor switched to, if any.
@@ -277,7 +289,9 @@ pub trait Store: Send + Sync + 'static {
     /// Gives the lease up if `holder` holds it (so another can take it at once).
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         let _ = (name, holder);
-        Err(StoreError::Unavailable("release_lease: not implemented".into()))
+        Err(StoreError::Unavailable(
+            "release_lease: not implemented".into(),
+        ))
     }
 }
 

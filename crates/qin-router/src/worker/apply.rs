@@ -100,7 +100,10 @@ impl Worker {
         let view = self.view(&record, Some(self.agent_party(&agent))).await;
         self.publish_frame(&conv, ServerFrame::Conversation(view.clone()))
             .await;
-        let event = AgentEvent::Assigned { conversation: view };
+        let event = AgentEvent::Assigned {
+            conversation: view,
+            handover: None,
+        };
         self.publish_json(&topic::agent(&self.shop.id, &agent), &event)
             .await;
         let outcome = RouteOutcome::Assigned { agent };
@@ -245,6 +248,7 @@ impl Worker {
             conv,
             group,
             outcome,
+            unavailable: None,
         };
         self.publish_json(&topic::shop(&self.shop.id), &event).await;
     }

@@ -244,7 +244,7 @@ async fn an_online_agent_gets_the_chat() {
     assert_eq!(party.name, "Agent an");
     assert_eq!(view.shopper.as_ref().map(|s| s.id.as_str()), Some("v-c1"));
 
-    let AgentEvent::Assigned { conversation } = json(&next(&mut agent_topic).await) else {
+    let AgentEvent::Assigned { conversation, .. } = json(&next(&mut agent_topic).await) else {
         panic!("expected assigned");
     };
     assert_eq!(conversation, view);
