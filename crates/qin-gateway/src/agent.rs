@@ -180,6 +180,15 @@ impl AgentSession {
                 kind,
                 waited_s,
             }),
+            AgentEvent::Refused {
+                conv,
+                request,
+                reason,
+            } => conn.reply(&ServerFrame::Error {
+                code: ErrorCode::Conflict,
+                message: format!("{request} of {conv} refused: {reason}"),
+                reference: Some(request),
+            }),
             AgentEvent::Unassigned { conv, reason } => {
                 // Still followed: the conversation's own `closed` frame may be on its way.
                 conn.reply(&ServerFrame::Unassigned { conv, reason });

@@ -157,6 +157,15 @@ pub enum AgentEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handover: Option<Handover>,
     },
+    /// A request of the agent (e.g. a transfer) could not be carried out.
+    Refused {
+        /// Conversation.
+        conv: ConvId,
+        /// The request's frame type, e.g. `transfer`.
+        request: String,
+        /// Why, for the agent to read.
+        reason: String,
+    },
     /// A conversation of the agent needs attention.
     Alert {
         /// Conversation.

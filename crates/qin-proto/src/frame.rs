@@ -419,6 +419,9 @@ pub struct ConversationView {
     /// Highest `seq` in the conversation's log.
     #[serde(default)]
     pub last_seq: u64,
+    /// Agents only, in `assigned`: how the chat came from another agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handover: Option<crate::Handover>,
 }
 
 /// Why a conversation needs an agent's attention.

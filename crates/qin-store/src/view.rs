@@ -16,6 +16,7 @@ impl Conversation {
             position: None,
             eta_s: None,
             last_seq,
+            handover: None,
         }
     }
 }
