@@ -1,6 +1,7 @@
 //! Qin's configuration (`config/qin.toml`): typed, validated at start, unknown keys rejected,
 //! with `QIN_*` environment overrides for deployment settings.
 
+pub mod calendar;
 mod env;
 mod shop;
 mod validate;
