@@ -148,6 +148,8 @@ pub enum RouteOutcome {
 /// Events for one agent's consoles on `topic::agent`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+// Decoded once per event and moved, never stored in bulk: the size difference is harmless.
+#[allow(clippy::large_enum_variant)]
 pub enum AgentEvent {
     /// A conversation was given to the agent: gateways subscribe the agent's sockets to it.
     Assigned {

@@ -1,15 +1,26 @@
-//! Table tests: one per routing rule and edge case.
+//! Table tests: one per routing rule and edge case, driving the core with explicit times.
 
 use super::*;
 use crate::testing::{agent, conv, group, shop};
 use AgentStatus::{Away, Busy, Offline, Online};
-use qin_proto::{AgentStatus, ConvState, GroupLive};
+use qin_config::{ProfileConfig, ShopConfig};
+use qin_proto::{AgentStatus, Choice, ConvState};
 
-fn opened(c: &str, g: Option<&str>, req: Option<&str>) -> RouterEvent {
+const S: i64 = 1000;
+
+fn opened(c: &str, g: Option<&str>) -> RouterEvent {
     RouterEvent::ChatOpened {
         conv: conv(c),
         group: g.map(group),
-        requested_agent: req.map(agent),
+        prefs: Prefs::default(),
+    }
+}
+
+fn opened_by(c: &str, prefs: Prefs) -> RouterEvent {
+    RouterEvent::ChatOpened {
+        conv: conv(c),
+        group: None,
+        prefs,
     }
 }
 
@@ -24,6 +35,14 @@ fn status(a: &str, s: AgentStatus) -> RouterEvent {
     }
 }
 
+fn shopper(c: &str) -> RouterEvent {
+    RouterEvent::ShopperMessage { conv: conv(c) }
+}
+
+fn replied(c: &str) -> RouterEvent {
+    RouterEvent::AgentMessage { conv: conv(c) }
+}
+
 /// `(conv, agent, rule)` of every assignment, in order.
 fn assigns(ds: &[Decision]) -> Vec<(String, String, Rule)> {
     ds.iter()
@@ -34,6 +53,10 @@ fn assigns(ds: &[Decision]) -> Vec<(String, String, Rule)> {
             _ => None,
         })
         .collect()
+}
+
+fn a(c: &str, ag: &str, rule: Rule) -> (String, String, Rule) {
+    (c.into(), ag.into(), rule)
 }
 
 /// `(conv, position, eta_s)` of every position update, in order.
@@ -51,314 +74,727 @@ fn positions(ds: &[Decision]) -> Vec<(String, u32, Option<u32>)> {
         .collect()
 }
 
-fn live(ds: &[Decision]) -> Option<&Vec<GroupLive>> {
-    ds.iter().rev().find_map(|d| match d {
-        Decision::GroupsChanged { groups } => Some(groups),
+fn refused(ds: &[Decision]) -> Option<&str> {
+    ds.iter().find_map(|d| match d {
+        Decision::Refused { reason, .. } => Some(reason.as_str()),
         _ => None,
     })
 }
 
-fn a(c: &str, ag: &str, rule: Rule) -> (String, String, Rule) {
-    (c.into(), ag.into(), rule)
-}
-
 /// Groups `lady` (default) and `bold`; `an`, `bo` in lady with 2 slots, `xi` in bold with 1.
-fn afu() -> RouterState {
-    RouterState::new(&shop(
+fn afu_config() -> ShopConfig {
+    shop(
         &["lady", "bold"],
         &[("an", "lady", 2), ("bo", "lady", 2), ("xi", "bold", 1)],
-    ))
+    )
+}
+
+fn afu() -> RouterState {
+    RouterState::new(&afu_config())
+}
+
+fn online(s: &mut RouterState, agents: &[&str], at: i64) {
+    for (i, ag) in agents.iter().enumerate() {
+        s.handle(status(ag, Online), at + i as i64);
+    }
 }
 
 #[test]
 fn least_loaded_then_idle_longest() {
     let mut s = afu();
-    s.handle(status("bo", Online), 1);
-    s.handle(status("an", Online), 2);
+    online(&mut s, &["bo", "an"], 1);
     // Equal loads: bo came online first, so bo has been idle longest.
     assert_eq!(
-        assigns(&s.handle(opened("c1", None, None), 10)),
+        assigns(&s.handle(opened("c1", None), 10)),
         [a("c1", "bo", Rule::LeastLoaded)]
     );
     assert_eq!(
-        assigns(&s.handle(opened("c2", None, None), 20)),
+        assigns(&s.handle(opened("c2", None), 11)),
         [a("c2", "an", Rule::LeastLoaded)]
     );
-    // Loads 1/1 again: bo got a chat at 10, an at 20.
-    let ds = s.handle(opened("c3", Some("lady"), None), 30);
-    assert_eq!(assigns(&ds), [a("c3", "bo", Rule::LeastLoaded)]);
-    let Some(Decision::Assign { candidates, .. }) = ds.first() else {
-        panic!("expected an assignment first: {ds:?}");
-    };
-    assert_eq!(candidates.to_string(), "an=1/2 bo=1/2");
-    assert_eq!(s.load(&agent("bo")), Some(2));
+    // Both hold one: bo got its chat first, so bo again.
+    assert_eq!(
+        assigns(&s.handle(opened("c3", None), 12)),
+        [a("c3", "bo", Rule::LeastLoaded)]
+    );
 }
 
 #[test]
-fn requested_agent_wins_and_keeps_the_chosen_group() {
+fn the_candidates_weighed_are_recorded_with_their_loads() {
     let mut s = afu();
-    s.handle(status("an", Online), 1);
-    s.handle(status("xi", Online), 1);
-    let ds = s.handle(opened("c1", Some("lady"), Some("xi")), 5);
-    assert_eq!(assigns(&ds), [a("c1", "xi", Rule::RequestedAgent)]);
+    online(&mut s, &["an", "bo"], 1);
+    s.handle(opened("c1", None), 10);
+    let ds = s.handle(opened("c2", None), 11);
+    let Some(Decision::Assign { candidates, .. }) = ds.first() else {
+        panic!("{ds:?}");
+    };
+    assert_eq!(candidates.considered, 2);
+    let loads: Vec<_> = candidates
+        .shown
+        .iter()
+        .map(|l| (l.agent.to_string(), l.load_milli, l.max))
+        .collect();
+    assert_eq!(loads, [("bo".into(), 0, 2), ("an".to_string(), 1000, 2)]);
+}
+
+#[test]
+fn a_full_group_queues_fifo_and_drains_oldest_first() {
+    let mut s = afu();
+    online(&mut s, &["xi"], 1);
+    s.handle(opened("c1", Some("bold")), 10);
+    let ds = s.handle(opened("c2", Some("bold")), 11);
+    assert!(matches!(
+        ds.as_slice(),
+        [Decision::Queue {
+            position: 1,
+            eta_s: Some(120),
+            online: 1,
+            rule: Rule::Queued,
+            ..
+        }]
+    ));
+    s.handle(opened("c3", Some("bold")), 12);
     assert_eq!(
-        s.placement(&conv("c1")),
+        assigns(&s.handle(closed("c1"), 20)),
+        [a("c2", "xi", Rule::QueueDrain)]
+    );
+    // Positions are told on the next tick, not on every change.
+    assert_eq!(
+        positions(&s.handle(RouterEvent::Tick, 21)),
+        [("c3".into(), 1, Some(120))]
+    );
+    assert_eq!(positions(&s.handle(RouterEvent::Tick, 22)), []);
+}
+
+#[test]
+fn a_requested_agent_comes_first_then_followed_then_recent() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo", "xi"], 1);
+    let prefs = Prefs {
+        requested: Some(agent("xi")),
+        followed: vec![agent("bo")],
+        recent: Some((agent("an"), 0)),
+    };
+    assert_eq!(
+        assigns(&s.handle(opened_by("c1", prefs.clone()), 10)),
+        [a("c1", "xi", Rule::RequestedAgent)]
+    );
+    // xi (max 1) is full, but at the desk: the shopper waits for xi and may choose.
+    let ds = s.handle(opened_by("c2", prefs.clone()), 11);
+    assert!(
+        matches!(ds.as_slice(), [Decision::WaitAgent { position: 1, .. }]),
+        "{ds:?}"
+    );
+    let follow = Prefs {
+        followed: vec![agent("bo")],
+        recent: Some((agent("an"), 0)),
+        ..Prefs::default()
+    };
+    assert_eq!(
+        assigns(&s.handle(opened_by("c3", follow), 12)),
+        [a("c3", "bo", Rule::FollowedAgent)]
+    );
+    let recent = Prefs {
+        recent: Some((agent("an"), 0)),
+        ..Prefs::default()
+    };
+    assert_eq!(
+        assigns(&s.handle(opened_by("c4", recent), 13)),
+        [a("c4", "an", Rule::RecentAgent)]
+    );
+}
+
+#[test]
+fn a_recent_agent_older_than_recent_days_is_not_preferred() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo"], 1);
+    let day = 86_400 * S;
+    let prefs = Prefs {
+        recent: Some((agent("bo"), 0)),
+        ..Prefs::default()
+    };
+    s.handle(opened("c0", None), 2); // an is idle longer than bo now? No: bo got nothing yet.
+    let ds = s.handle(opened_by("c1", prefs), 4 * day);
+    assert_eq!(
+        ds.iter()
+            .filter(|d| matches!(
+                d,
+                Decision::Assign {
+                    rule: Rule::RecentAgent,
+                    ..
+                }
+            ))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn waiting_for_a_full_favourite_then_any_agent_or_their_free_slot() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo"], 1);
+    let fan = |c| {
+        opened_by(
+            c,
+            Prefs {
+                followed: vec![agent("an")],
+                ..Prefs::default()
+            },
+        )
+    };
+    s.handle(fan("c1"), 10);
+    s.handle(fan("c2"), 11);
+    let ds = s.handle(fan("c3"), 12);
+    assert!(
+        matches!(
+            ds.as_slice(),
+            [Decision::WaitAgent {
+                position: 1,
+                eta_s: Some(60),
+                ..
+            }]
+        ),
+        "{ds:?}"
+    );
+    s.handle(fan("c4"), 13);
+    assert_eq!(
+        s.placement(&conv("c4")),
+        Some(Placed::WaitingAgent {
+            group: group("lady"),
+            agent: agent("an"),
+            position: 2
+        })
+    );
+    // "wait" changes nothing; "any_agent" takes the group's next agent now.
+    assert!(
+        s.handle(
+            RouterEvent::Choose {
+                conv: conv("c4"),
+                choice: Choice::Wait
+            },
+            14
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        assigns(&s.handle(
+            RouterEvent::Choose {
+                conv: conv("c4"),
+                choice: Choice::AnyAgent
+            },
+            15
+        )),
+        [a("c4", "bo", Rule::AnyAgent)]
+    );
+    // an's free slot goes to the fan waiting for her, before the group's queue.
+    assert_eq!(
+        assigns(&s.handle(closed("c1"), 20)),
+        [a("c3", "an", Rule::QueueDrain)]
+    );
+}
+
+#[test]
+fn a_favourite_away_or_offline_sends_the_chat_to_the_group_and_says_so() {
+    let mut s = afu();
+    online(&mut s, &["bo"], 1);
+    s.handle(status("an", Away), 2);
+    let ds = s.handle(
+        opened_by(
+            "c1",
+            Prefs {
+                followed: vec![agent("an")],
+                ..Prefs::default()
+            },
+        ),
+        10,
+    );
+    let Some(Decision::Assign {
+        agent: to,
+        rule,
+        unavailable,
+        ..
+    }) = ds.first()
+    else {
+        panic!("{ds:?}");
+    };
+    assert_eq!((to.as_str(), *rule), ("bo", Rule::LeastLoaded));
+    assert_eq!(unavailable, &Some((agent("an"), Away)));
+}
+
+#[test]
+fn a_busy_agent_takes_only_fans_and_returning_shoppers() {
+    let mut s = afu();
+    s.handle(status("an", Busy), 1);
+    let ds = s.handle(opened("c1", None), 10);
+    assert!(
+        matches!(ds.as_slice(), [Decision::Queue { online: 0, .. }]),
+        "{ds:?}"
+    );
+    let fan = Prefs {
+        followed: vec![agent("an")],
+        ..Prefs::default()
+    };
+    assert_eq!(
+        assigns(&s.handle(opened_by("c2", fan), 11)),
+        [a("c2", "an", Rule::FollowedAgent)]
+    );
+    // Going online serves the group's queue.
+    assert_eq!(
+        assigns(&s.handle(status("an", Online), 12)),
+        [a("c1", "an", Rule::QueueDrain)]
+    );
+}
+
+#[test]
+fn caps_hold_under_a_burst_of_opens() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo"], 1);
+    let mut assigned = 0;
+    for i in 0..50 {
+        assigned += assigns(&s.handle(opened(&format!("c{i}"), None), 10 + i)).len();
+    }
+    assert_eq!(assigned, 4);
+    assert_eq!(s.load_milli(&agent("an")), Some(2000));
+    assert_eq!(s.queue(&group("lady")).map(Iterator::count), Some(46));
+}
+
+#[test]
+fn an_overdue_chat_overflows_to_a_fallback_group() {
+    let mut cfg = afu_config();
+    cfg.groups[0].max_wait_s = 60;
+    cfg.groups[0].fallback = vec![group("bold")];
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an", "xi"], 1);
+    for c in ["c1", "c2", "c3"] {
+        s.handle(opened(c, None), 10);
+    }
+    assert!(assigns(&s.handle(RouterEvent::Tick, 59 * S)).is_empty());
+    assert_eq!(
+        assigns(&s.handle(RouterEvent::Tick, 61 * S)),
+        [a("c3", "xi", Rule::Overflow)]
+    );
+    assert_eq!(
+        s.placement(&conv("c3")),
         Some(Placed::Assigned {
             group: group("lady"),
             agent: agent("xi")
         })
     );
-    // xi is full now: the next request for xi falls back to the chat's group.
-    assert_eq!(
-        assigns(&s.handle(opened("c2", Some("lady"), Some("xi")), 6)),
-        [a("c2", "an", Rule::LeastLoaded)]
-    );
 }
 
 #[test]
-fn requested_agent_not_online_or_unknown_falls_back() {
-    let mut s = afu();
-    s.handle(status("an", Online), 1);
-    s.handle(status("bo", Busy), 1);
-    assert_eq!(
-        assigns(&s.handle(opened("c1", None, Some("bo")), 2)),
-        [a("c1", "an", Rule::LeastLoaded)]
-    );
-    assert_eq!(
-        assigns(&s.handle(opened("c2", None, Some("nobody")), 3)),
-        [a("c2", "an", Rule::LeastLoaded)]
-    );
-}
-
-#[test]
-fn unknown_or_missing_group_means_the_default() {
-    let mut s = afu();
-    for (c, g) in [("c1", None), ("c2", Some("zany"))] {
-        let ds = s.handle(opened(c, g, None), 1);
-        assert!(
-            matches!(&ds[0], Decision::Queue { group: gr, .. } if *gr == group("lady")),
-            "{ds:?}"
-        );
-    }
-}
-
-#[test]
-fn queued_when_nobody_has_room_with_position_and_eta() {
-    let mut s = afu();
-    // Nobody online: queued, no estimate, online 0 (the away message goes out).
-    let ds = s.handle(opened("c1", None, None), 1);
-    assert_eq!(
-        ds[0],
-        Decision::Queue {
-            conv: conv("c1"),
-            group: group("lady"),
-            position: 1,
-            eta_s: None,
-            online: 0,
-            rule: Rule::Queued,
-            candidates: Loads::default(),
-        }
-    );
-    // an comes online and takes c1; fill an up, then the next chat queues behind.
-    let ds = s.handle(status("an", Online), 2);
-    assert_eq!(assigns(&ds), [a("c1", "an", Rule::QueueDrain)]);
-    s.handle(opened("c2", None, None), 3);
-    let ds = s.handle(opened("c3", None, None), 4);
-    let Decision::Queue {
-        position,
-        eta_s,
-        online,
-        ..
-    } = &ds[0]
-    else {
-        panic!("expected queue: {ds:?}");
+fn the_escalation_ladder_alerts_then_moves_the_chat() {
+    let mut cfg = afu_config();
+    cfg.routing.slow_reply_s = 100;
+    cfg.routing.transfer_after_s = 300;
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an"], 1);
+    s.handle(opened("c1", None), 10);
+    s.handle(shopper("c1"), 20);
+    let alerts = |ds: Vec<Decision>| -> Vec<u32> {
+        ds.iter()
+            .filter_map(|d| match d {
+                Decision::Alert { waited_s, .. } => Some(*waited_s),
+                _ => None,
+            })
+            .collect()
     };
-    // Capacity 2, avg 120 s: position 1 waits ceil(1 * 120 / 2) = 60 s.
-    assert_eq!((*position, *eta_s, *online), (1, Some(60), 1));
-    let ds = s.handle(opened("c4", None, None), 5);
-    assert!(matches!(
-        ds[0],
-        Decision::Queue {
-            position: 2,
-            eta_s: Some(120),
-            ..
-        }
-    ));
+    assert!(alerts(s.handle(RouterEvent::Tick, 100 * S)).is_empty());
+    assert_eq!(alerts(s.handle(RouterEvent::Tick, 121 * S)), [120]);
+    assert!(
+        alerts(s.handle(RouterEvent::Tick, 122 * S)).is_empty(),
+        "one alert per wait"
+    );
+    // Nobody else is online: the chat stays with an past transfer_after_s.
+    assert!(assigns(&s.handle(RouterEvent::Tick, 400 * S)).is_empty());
+    online(&mut s, &["bo"], 401 * S);
+    let ds = s.handle(RouterEvent::Tick, 402 * S);
+    let Some(Decision::Assign {
+        agent: to,
+        from,
+        rule,
+        ..
+    }) = ds.first()
+    else {
+        panic!("{ds:?}");
+    };
+    assert_eq!(
+        (to.as_str(), from.as_ref().map(|f| f.as_str()), *rule),
+        ("bo", Some("an"), Rule::SlowReply)
+    );
+    // A reply stops the ladder.
+    s.handle(replied("c1"), 403 * S);
+    assert!(
+        s.handle(RouterEvent::Tick, 2000 * S)
+            .iter()
+            .all(|d| !matches!(d, Decision::Alert { .. }))
+    );
 }
 
 #[test]
-fn closing_drains_the_oldest_and_updates_positions() {
-    let mut s = afu();
-    s.handle(status("an", Online), 1);
-    for c in ["c1", "c2", "c3", "c4", "c5"] {
-        s.handle(opened(c, None, None), 2);
-    }
-    let ds = s.handle(closed("c1"), 3);
+fn an_agent_offline_past_the_grace_period_hands_chats_over() {
+    let mut cfg = afu_config();
+    cfg.routing.offline_grace_s = 60;
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an", "bo"], 1);
+    s.handle(opened("c1", None), 10);
     assert_eq!(
-        ds[0],
-        Decision::Released {
-            conv: conv("c1"),
+        assigns(&s.handle(opened("c2", None), 11)),
+        [a("c2", "bo", Rule::LeastLoaded)]
+    );
+    // A console reload: back within the grace period, chats stay.
+    s.handle(status("an", Offline), 20 * S);
+    s.handle(status("an", Online), 30 * S);
+    assert!(assigns(&s.handle(RouterEvent::Tick, 200 * S)).is_empty());
+    s.handle(status("an", Offline), 300 * S);
+    assert!(assigns(&s.handle(RouterEvent::Tick, 359 * S)).is_empty());
+    let ds = s.handle(RouterEvent::Tick, 361 * S);
+    assert_eq!(assigns(&ds), [a("c1", "bo", Rule::AgentGone)]);
+}
+
+#[test]
+fn chats_of_a_gone_agent_with_nobody_free_wait_at_their_age() {
+    let mut cfg = afu_config();
+    cfg.routing.offline_grace_s = 0;
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an"], 1);
+    s.handle(opened("c1", None), 10);
+    s.handle(opened("c2", None), 11);
+    s.handle(opened("c3", None), 12); // queued
+    s.handle(status("an", Offline), 20);
+    s.handle(RouterEvent::Tick, 21);
+    let queue: Vec<_> = s
+        .queue(&group("lady"))
+        .unwrap()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(queue, ["c1", "c2", "c3"]);
+}
+
+#[test]
+fn transfers_move_chats_with_the_note_or_are_refused() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo", "xi"], 1);
+    s.handle(opened("c1", None), 10); // an
+    let to = |c: &str, by: &str, target: Target| RouterEvent::Transfer {
+        conv: conv(c),
+        by: Actor::Agent(agent(by)),
+        to: target,
+        note: Some("想要退货".into()),
+    };
+    assert_eq!(
+        refused(&s.handle(to("c1", "bo", Target::Agent(agent("xi"))), 11)),
+        Some("the conversation is not yours")
+    );
+    let ds = s.handle(to("c1", "an", Target::Agent(agent("xi"))), 12);
+    let Some(Decision::Assign {
+        agent: b,
+        from,
+        note,
+        rule,
+        ..
+    }) = ds.first()
+    else {
+        panic!("{ds:?}");
+    };
+    assert_eq!(
+        (
+            b.as_str(),
+            from.as_ref().map(|f| f.as_str()),
+            note.as_deref(),
+            *rule
+        ),
+        ("xi", Some("an"), Some("想要退货"), Rule::Transfer)
+    );
+    assert_eq!(s.load_milli(&agent("an")), Some(0));
+    // Both lady agents hold nothing now: bo has been idle longest.
+    assert_eq!(
+        assigns(&s.handle(opened("c2", None), 13)),
+        [a("c2", "bo", Rule::LeastLoaded)]
+    );
+    assert_eq!(
+        refused(&s.handle(to("c2", "bo", Target::Agent(agent("xi"))), 14)),
+        Some("xi has no room")
+    );
+    assert_eq!(
+        refused(&s.handle(to("c2", "bo", Target::Group(group("bold"))), 15)),
+        Some("nobody of bold has room now")
+    );
+    assert_eq!(
+        assigns(&s.handle(to("c2", "bo", Target::Group(group("lady"))), 16)),
+        [a("c2", "an", Rule::Transfer)]
+    );
+    // A supervisor may move any open chat, also a queued one.
+    let reassign = RouterEvent::Transfer {
+        conv: conv("c2"),
+        by: Actor::Supervisor("boss".into()),
+        to: Target::Agent(agent("bo")),
+        note: None,
+    };
+    assert_eq!(
+        assigns(&s.handle(reassign, 17)),
+        [a("c2", "bo", Rule::Reassign)]
+    );
+}
+
+#[test]
+fn a_peak_day_profile_raises_caps_and_drains_queues() {
+    let mut cfg = afu_config();
+    cfg.profiles.push(ProfileConfig {
+        name: "double11".into(),
+        dates: Vec::new(),
+        max_chats: Some(3),
+        slow_reply_s: None,
+        transfer_after_s: None,
+        max_wait_s: None,
+    });
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["xi"], 1);
+    s.handle(opened("c1", Some("bold")), 10);
+    s.handle(opened("c2", Some("bold")), 11);
+    let ds = s.handle(
+        RouterEvent::SetProfile {
+            profile: Some("double11".into()),
+        },
+        12,
+    );
+    assert_eq!(assigns(&ds), [a("c2", "xi", Rule::QueueDrain)]);
+    assert_eq!(
+        (s.profile(), s.max_chats(&agent("xi"))),
+        (Some("double11"), Some(3))
+    );
+    assert!(
+        refused(&s.handle(
+            RouterEvent::SetProfile {
+                profile: Some("nope".into())
+            },
+            13
+        ))
+        .is_some()
+    );
+    s.handle(RouterEvent::SetProfile { profile: None }, 14);
+    assert_eq!((s.profile(), s.max_chats(&agent("xi"))), (None, Some(1)));
+}
+
+#[test]
+fn an_idle_chat_counts_less_toward_the_cap() {
+    let mut cfg = afu_config();
+    cfg.routing.idle_after_s = 60;
+    cfg.routing.idle_weight = 0.5;
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["xi"], 1);
+    s.handle(opened("c1", Some("bold")), 10);
+    s.handle(opened("c2", Some("bold")), 11); // queued: xi has max 1
+    s.handle(replied("c1"), 20 * S);
+    assert!(assigns(&s.handle(RouterEvent::Tick, 79 * S)).is_empty());
+    // c1 idle: xi holds 0.5 of 1, not room for a whole chat yet...
+    assert!(assigns(&s.handle(RouterEvent::Tick, 81 * S)).is_empty());
+    assert_eq!(s.load_milli(&agent("xi")), Some(500));
+    // ...the shopper writing again makes it count fully.
+    s.handle(shopper("c1"), 82 * S);
+    assert_eq!(s.load_milli(&agent("xi")), Some(1000));
+}
+
+#[test]
+fn restore_rebuilds_waits_for_agents_and_queues() {
+    let cfg = afu_config();
+    let snapshot = Snapshot {
+        conversations: vec![
+            RestoredConv {
+                conv: conv("c1"),
+                group: group("lady"),
+                state: ConvState::Assigned,
+                agent: Some(agent("an")),
+                opened_at: 1,
+            },
+            RestoredConv {
+                conv: conv("c2"),
+                group: group("lady"),
+                state: ConvState::Assigned,
+                agent: Some(agent("an")),
+                opened_at: 2,
+            },
+            RestoredConv {
+                conv: conv("c3"),
+                group: group("lady"),
+                state: ConvState::WaitingAgent,
+                agent: Some(agent("an")),
+                opened_at: 3,
+            },
+            RestoredConv {
+                conv: conv("c4"),
+                group: group("lady"),
+                state: ConvState::Queued,
+                agent: None,
+                opened_at: 4,
+            },
+        ],
+        statuses: [(agent("an"), Online)].into(),
+        profile: None,
+    };
+    let (s, ds) = RouterState::restored(&cfg, &snapshot, 100);
+    assert!(assigns(&ds).is_empty());
+    assert_eq!(
+        s.placement(&conv("c3")),
+        Some(Placed::WaitingAgent {
             group: group("lady"),
-            agent: Some(agent("an")),
-        }
+            agent: agent("an"),
+            position: 1
+        })
     );
-    assert_eq!(assigns(&ds), [a("c3", "an", Rule::QueueDrain)]);
     assert_eq!(
-        positions(&ds),
-        [("c4".into(), 1, Some(60)), ("c5".into(), 2, Some(120))]
-    );
-    assert_eq!(s.queue(&group("lady")).map(|q| q.count()), Some(2));
-}
-
-#[test]
-fn closing_a_queued_chat_moves_only_those_behind() {
-    let mut s = afu();
-    for c in ["c1", "c2", "c3"] {
-        s.handle(opened(c, None, None), 1);
-    }
-    let ds = s.handle(closed("c2"), 2);
-    assert_eq!(
-        ds[0],
-        Decision::Released {
-            conv: conv("c2"),
+        s.placement(&conv("c4")),
+        Some(Placed::Queued {
             group: group("lady"),
-            agent: None,
-        }
+            position: 1
+        })
     );
-    assert_eq!(positions(&ds), [("c3".into(), 2, None)]);
-    assert_eq!(s.placement(&conv("c2")), None);
+    assert_eq!(positions(&ds).len(), 2);
+    assert!(
+        ds.iter()
+            .any(|d| matches!(d, Decision::GroupsChanged { .. }))
+    );
 }
 
 #[test]
-fn coming_online_drains_fifo_up_to_capacity() {
+fn group_availability_is_announced_on_ticks_only_when_it_changed() {
     let mut s = afu();
-    for c in ["c1", "c2", "c3"] {
-        s.handle(opened(c, None, None), 1);
-    }
-    let ds = s.handle(status("an", Online), 2);
-    assert_eq!(
-        assigns(&ds),
-        [
-            a("c1", "an", Rule::QueueDrain),
-            a("c2", "an", Rule::QueueDrain)
-        ]
+    online(&mut s, &["an"], 1);
+    let live = |ds: &[Decision]| {
+        ds.iter()
+            .any(|d| matches!(d, Decision::GroupsChanged { .. }))
+    };
+    assert!(live(&s.handle(RouterEvent::Tick, 2)));
+    assert!(!live(&s.handle(RouterEvent::Tick, 3)));
+    assert!(!live(&s.handle(opened("c1", None), 4)));
+    assert!(
+        !live(&s.handle(RouterEvent::Tick, 5)),
+        "an still has room: eta 0, waiting 0"
     );
-    assert_eq!(positions(&ds), [("c3".into(), 1, Some(60))]);
-    assert_eq!(s.load(&agent("an")), Some(2));
-}
-
-#[test]
-fn busy_away_offline_take_nothing_but_keep_their_chats() {
-    let mut s = afu();
-    s.handle(status("an", Online), 1);
-    s.handle(opened("c1", None, None), 2);
-    for (i, st) in [Busy, Away, Offline].into_iter().enumerate() {
-        s.handle(status("an", st), 3);
-        let c = format!("q{i}");
-        let ds = s.handle(opened(&c, None, None), 4);
-        assert!(matches!(ds[0], Decision::Queue { .. }), "{st:?}: {ds:?}");
-        assert_eq!(s.load(&agent("an")), Some(1));
-    }
-    // Busy → online: only the one free slot is filled.
-    let ds = s.handle(status("an", Online), 5);
-    assert_eq!(assigns(&ds), [a("q0", "an", Rule::QueueDrain)]);
-}
-
-#[test]
-fn unknown_and_repeated_events_are_ignored() {
-    let mut s = afu();
-    s.handle(status("an", Online), 1);
-    assert!(s.handle(closed("ghost"), 2).is_empty());
-    assert!(s.handle(status("ghost", Online), 2).is_empty());
-    assert!(s.handle(status("an", Online), 2).is_empty());
-    assert_eq!(assigns(&s.handle(opened("c1", None, None), 3)).len(), 1);
-    assert!(s.handle(opened("c1", None, None), 4).is_empty());
-    assert_eq!(s.load(&agent("an")), Some(1));
-}
-
-#[test]
-fn groups_live_reports_online_waiting_and_eta() {
-    let mut s = afu();
-    let ds = s.handle(status("an", Online), 1);
-    let groups = live(&ds).expect("availability changed");
-    assert_eq!(
-        (groups[0].online, groups[0].waiting, groups[0].eta_s),
-        (1, 0, 0)
-    );
-    assert_eq!(groups[0].name, "lady组");
-    s.handle(opened("c1", None, None), 2);
-    // an full (2/2): a new chat would wait ceil(1 * 120 / 2) = 60 s.
-    let ds = s.handle(opened("c2", None, None), 3);
-    let groups = live(&ds).expect("availability changed");
-    assert_eq!(
-        (groups[0].online, groups[0].waiting, groups[0].eta_s),
-        (1, 0, 60)
-    );
-    let ds = s.handle(opened("c3", None, None), 4);
-    let groups = live(&ds).expect("availability changed");
+    s.handle(opened("c2", None), 6);
+    s.handle(opened("c3", None), 7);
+    let ds = s.handle(RouterEvent::Tick, 8);
+    let Some(Decision::GroupsChanged { groups }) = ds.last() else {
+        panic!("{ds:?}")
+    };
     assert_eq!(
         (groups[0].online, groups[0].waiting, groups[0].eta_s),
         (1, 1, 120)
     );
-    // Nothing visible changes: no decision about groups.
-    assert!(live(&s.handle(status("bo", Away), 5)).is_none());
 }
 
 #[test]
-fn restore_counts_loads_requeues_in_opened_order_and_drains() {
-    let shop = shop(&["lady", "bold"], &[("an", "lady", 2), ("xi", "bold", 1)]);
-    let restored = |c: &str, g: &str, state, ag: Option<&str>, at| RestoredConv {
-        conv: conv(c),
-        group: group(g),
-        state,
-        agent: ag.map(agent),
-        opened_at: at,
-    };
-    let snapshot = Snapshot {
-        conversations: vec![
-            restored("late", "lady", ConvState::Queued, None, 30),
-            restored("held", "lady", ConvState::Assigned, Some("an"), 5),
-            restored("early", "lady", ConvState::Queued, None, 10),
-            restored("orphan", "bold", ConvState::Assigned, Some("gone"), 20),
-            restored("mid", "nogroup", ConvState::WaitingAgent, None, 25),
-            restored("done", "lady", ConvState::Closed, Some("an"), 1),
-        ],
-        statuses: [(agent("an"), Online), (agent("gone"), Online)].into(),
-    };
-    let (s, ds) = RouterState::restored(&shop, &snapshot, 100);
-    // an holds `held` and has one slot: the oldest lady chat takes it.
-    assert_eq!(assigns(&ds), [a("early", "an", Rule::QueueDrain)]);
-    assert_eq!(
-        positions(&ds),
-        [
-            ("mid".into(), 1, Some(60)),
-            ("late".into(), 2, Some(120)),
-            ("orphan".into(), 1, None)
-        ]
-    );
-    assert!(matches!(ds.last(), Some(Decision::GroupsChanged { .. })));
-    assert_eq!(s.load(&agent("an")), Some(2));
-    assert_eq!(s.placement(&conv("done")), None);
+fn worth_telling_filters_small_moves_far_back() {
+    use super::tick::worth_telling;
+    assert!(worth_telling(None, (500, Some(900))));
+    assert!(worth_telling(Some((11, Some(100))), (10, Some(100))));
+    assert!(!worth_telling(Some((500, Some(1000))), (499, Some(998))));
+    assert!(worth_telling(Some((500, Some(1000))), (450, Some(998))));
+    assert!(worth_telling(Some((500, Some(1000))), (499, Some(900))));
+    assert!(worth_telling(Some((500, None)), (499, Some(900))));
+}
+
+/// ms of a local wall-clock time in Shanghai.
+fn shanghai(s: &str) -> i64 {
+    let cal = qin_config::HoursConfig::default()
+        .calendar()
+        .expect("calendar");
+    let day = |s: &str| s.parse::<i64>().expect("number");
+    // 2026-11-30 00:00 in Shanghai is 2026-11-29 16:00 UTC.
+    let base = 1_795_968_000_000_i64;
+    let (d, hm) = s.split_once(' ').expect("day and time");
+    let (h, m) = hm.split_once(':').expect("HH:MM");
+    let t = base + (day(d) * 24 * 60 + day(h) * 60 + day(m)) * 60_000;
+    assert_eq!(cal.date(base), "2026-11-30");
+    t
 }
 
 #[test]
-fn restore_always_announces_groups() {
-    let shop = shop(&["lady"], &[("an", "lady", 2)]);
-    let (_, ds) = RouterState::restored(&shop, &Snapshot::default(), 0);
-    assert_eq!(ds.len(), 1);
-    assert!(matches!(&ds[0], Decision::GroupsChanged { groups } if groups.len() == 1));
-}
-
-#[test]
-fn an_unvalidated_config_does_not_panic() {
-    let mut cfg = shop(&["lady"], &[("an", "lady", 1)]);
-    cfg.default_group = group("missing");
-    cfg.agents[0].group = group("elsewhere");
+fn shifts_take_agents_in_and_out_of_routing_and_hand_chats_over() {
+    let mut cfg = afu_config();
+    cfg.agents[0].shift = vec!["daily 08:00-16:00".into()]; // an
     let mut s = RouterState::new(&cfg);
-    s.handle(status("an", Online), 1);
+    online(&mut s, &["an", "bo"], shanghai("0 07:00"));
+    // Before an's shift only bo takes chats.
     assert_eq!(
-        assigns(&s.handle(opened("c1", None, None), 2)),
-        [a("c1", "an", Rule::LeastLoaded)]
+        assigns(&s.handle(opened("c1", None), shanghai("0 07:01"))),
+        [a("c1", "bo", Rule::LeastLoaded)]
     );
-    assert_eq!(s.groups_live().len(), 2);
+    // At 08:00 an starts, and takes the next chat (bo holds one).
+    s.handle(RouterEvent::Tick, shanghai("0 08:00"));
+    assert_eq!(
+        assigns(&s.handle(opened("c2", None), shanghai("0 08:01"))),
+        [a("c2", "an", Rule::LeastLoaded)]
+    );
+    // At 16:00 an's shift ends: the chat is handed over to bo.
+    let ds = s.handle(RouterEvent::Tick, shanghai("0 16:00"));
+    assert_eq!(assigns(&ds), [a("c2", "bo", Rule::ShiftEnd)]);
+}
+
+#[test]
+fn with_shift_end_finish_an_agent_keeps_their_chats_but_takes_no_new_ones() {
+    let mut cfg = afu_config();
+    cfg.routing.shift_end = qin_config::ShiftEnd::Finish;
+    cfg.agents[0].shift = vec!["daily 08:00-16:00".into()];
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an"], shanghai("0 09:00"));
+    s.handle(opened("c1", None), shanghai("0 09:01"));
+    assert!(assigns(&s.handle(RouterEvent::Tick, shanghai("0 16:00"))).is_empty());
+    assert_eq!(s.load_milli(&agent("an")), Some(1000));
+    let ds = s.handle(opened("c2", None), shanghai("0 16:01"));
+    assert!(
+        matches!(ds.as_slice(), [Decision::Queue { online: 0, .. }]),
+        "{ds:?}"
+    );
+}
+
+#[test]
+fn outside_opening_hours_chats_wait_and_are_served_at_opening() {
+    let mut cfg = afu_config();
+    cfg.hours.open = vec!["daily 09:00-18:00".into()];
+    cfg.hours.holidays = vec!["2026-12-01".into()];
+    let mut s = RouterState::new(&cfg);
+    online(&mut s, &["an"], shanghai("0 08:00"));
+    let ds = s.handle(opened("c1", None), shanghai("0 08:30"));
+    assert!(
+        matches!(
+            ds.as_slice(),
+            [Decision::Queue {
+                rule: Rule::Closed,
+                ..
+            }]
+        ),
+        "{ds:?}"
+    );
+    assert!(!s.is_open());
+    assert_eq!(
+        assigns(&s.handle(RouterEvent::Tick, shanghai("0 09:00"))),
+        [a("c1", "an", Rule::QueueDrain)]
+    );
+    // The holiday keeps the shop closed all day.
+    s.handle(RouterEvent::Tick, shanghai("1 10:00"));
+    assert!(!s.is_open());
+}
+
+#[test]
+fn a_dated_profile_turns_itself_on_and_off() {
+    let mut cfg = afu_config();
+    cfg.profiles.push(ProfileConfig {
+        name: "double11".into(),
+        dates: vec!["2026-12-01".into()],
+        max_chats: Some(8),
+        slow_reply_s: None,
+        transfer_after_s: None,
+        max_wait_s: None,
+    });
+    let mut s = RouterState::new(&cfg);
+    s.handle(RouterEvent::Tick, shanghai("0 23:59"));
+    assert_eq!(s.profile(), None);
+    s.handle(RouterEvent::Tick, shanghai("1 00:00"));
+    assert_eq!(
+        (s.profile(), s.max_chats(&agent("an"))),
+        (Some("double11"), Some(8))
+    );
+    s.handle(RouterEvent::Tick, shanghai("2 00:00"));
+    assert_eq!((s.profile(), s.max_chats(&agent("an"))), (None, Some(2)));
 }

@@ -1,44 +1,64 @@
-//! Applying one core decision: write the store, then tell the parties and the other services.
+//! Applying one core decision: record why, write the store, then tell the parties and the
+//! other services.
 //!
 //! The store is written before anything is published, so whoever hears the news can read it
 //! back. Publishing is best effort (the bus is at-most-once; clients recover from the store).
 
-use super::ATTEMPTS;
-use super::Worker;
+use super::owner::Worker;
+use super::{ATTEMPTS, now_ms, record};
 use crate::core::{Decision, RouterEvent};
 use bytes::Bytes;
 use qin_proto::{
-    AgentEvent, AgentId, Audience, ConvId, ConvState, ConversationView, Delivery, GroupId,
-    GroupLive, Party, Role, RouteOutcome, ServerFrame, ShopEvent, topic,
+    AgentEvent, AgentId, AgentStatus, Audience, ConvId, ConvState, ConversationView, Delivery,
+    GroupId, GroupLive, Handover, Party, Role, RouteOutcome, ServerFrame, ShopEvent, Unavailable,
+    VisitorId, topic,
 };
 use qin_retry::retry;
 use qin_store::{Conversation, StoreError};
 
-/// Where a queued chat stands, as its parties are told.
-struct QueueSpot {
+/// Where a waiting chat stands, as its parties are told.
+struct Spot {
     position: u32,
     eta_s: Option<u32>,
-    /// Online agents of the group, for a new queue entry's `routed` event; `None` for a move.
-    online: Option<u32>,
+    /// The awaited agent, for a chat waiting in one agent's queue.
+    agent: Option<AgentId>,
 }
 
 impl Worker {
     /// Applies one decision; returns `ChatClosed` when its chat turned out to be closed (or
     /// gone), which the core must hear so it frees the slot or queue place.
     pub(super) async fn apply_one(&mut self, decision: Decision) -> Option<RouterEvent> {
+        if let Some((conv, json)) = record::of(&decision, now_ms(), self.state.profile())
+            && let Err(error) = self.store.append_routing(&conv, &json).await
+        {
+            tracing::warn!(%conv, %error, "cannot record the routing decision");
+        }
         match decision {
             Decision::Assign {
                 conv,
                 group,
                 agent,
+                from,
                 rule,
                 candidates,
+                note,
+                unavailable,
             } => {
-                tracing::info!(
-                    %conv, %agent, %group, %rule, %candidates,
-                    "chat assigned"
-                );
-                self.assign(conv, group, agent).await
+                tracing::info!(%conv, %agent, %group, from = from.as_ref().map(AgentId::as_str), %rule, %candidates, "chat assigned");
+                let handover = from.is_some().then(|| Handover {
+                    from: from.clone(),
+                    reason: rule.as_str().to_owned(),
+                    note,
+                });
+                let gone = self.assign(&conv, group.clone(), &agent, handover).await;
+                if gone.is_none() {
+                    if let Some(from) = &from {
+                        self.unassigned(&conv, from).await;
+                    }
+                    let outcome = RouteOutcome::Assigned { agent };
+                    self.publish_routed(conv, group, outcome, unavailable).await;
+                }
+                gone
             }
             Decision::Queue {
                 conv,
@@ -46,37 +66,110 @@ impl Worker {
                 position,
                 eta_s,
                 online,
+                from,
+                rule,
+                candidates,
+                unavailable,
+            } => {
+                tracing::info!(%conv, %group, position, eta_s, online, %rule, %candidates, "chat queued");
+                let spot = Spot {
+                    position,
+                    eta_s,
+                    agent: None,
+                };
+                let gone = self
+                    .waiting(&conv, group.clone(), ConvState::Queued, spot)
+                    .await;
+                if gone.is_none() {
+                    if let Some(from) = &from {
+                        self.unassigned(&conv, from).await;
+                    }
+                    let outcome = RouteOutcome::Queued { position, online };
+                    self.publish_routed(conv, group, outcome, unavailable).await;
+                }
+                gone
+            }
+            Decision::WaitAgent {
+                conv,
+                group,
+                agent,
+                position,
+                eta_s,
                 rule,
                 candidates,
             } => {
-                tracing::info!(
-                    %conv, %group, position, eta_s, online, %rule, %candidates,
-                    "chat queued"
-                );
-                let spot = QueueSpot {
+                tracing::info!(%conv, %group, %agent, position, eta_s, %rule, %candidates, "chat waits for its agent");
+                let spot = Spot {
                     position,
                     eta_s,
-                    online: Some(online),
+                    agent: Some(agent.clone()),
                 };
-                self.queued(conv, group, spot).await
+                let gone = self
+                    .waiting(&conv, group.clone(), ConvState::WaitingAgent, spot)
+                    .await;
+                if gone.is_none() {
+                    let outcome = RouteOutcome::WaitingAgent { agent, position };
+                    self.publish_routed(conv, group, outcome, None).await;
+                }
+                gone
             }
             Decision::Position {
                 conv,
-                group,
+                agent,
                 position,
                 eta_s,
+                ..
             } => {
-                tracing::debug!(%conv, %group, position, eta_s, "queue position changed");
-                let spot = QueueSpot {
-                    position,
-                    eta_s,
-                    online: None,
-                };
-                self.queued(conv, group, spot).await
+                tracing::debug!(%conv, position, eta_s, "place in queue changed");
+                self.position(
+                    &conv,
+                    Spot {
+                        position,
+                        eta_s,
+                        agent,
+                    },
+                )
+                .await
             }
             Decision::Released { conv, group, agent } => {
                 let agent = agent.as_ref().map(AgentId::as_str);
                 tracing::debug!(%conv, %group, agent, "closed chat released");
+                None
+            }
+            Decision::Alert {
+                conv,
+                agent,
+                waited_s,
+            } => {
+                tracing::info!(%conv, %agent, waited_s, "slow reply: agent alerted");
+                let event = AgentEvent::Alert {
+                    conv,
+                    kind: qin_proto::AlertKind::SlowReply,
+                    waited_s,
+                };
+                self.publish_json(&topic::agent(&self.shop.id, &agent), &event)
+                    .await;
+                None
+            }
+            Decision::Refused {
+                conv,
+                requester,
+                reason,
+            } => {
+                tracing::info!(conv = conv.as_ref().map(ConvId::as_str), requester = requester.as_ref().map(AgentId::as_str), %reason, "request refused");
+                if let (Some(conv), Some(agent)) = (conv, requester) {
+                    let event = AgentEvent::Refused {
+                        conv,
+                        request: "transfer".into(),
+                        reason,
+                    };
+                    self.publish_json(&topic::agent(&self.shop.id, &agent), &event)
+                        .await;
+                }
+                None
+            }
+            Decision::ProfileChanged { profile } => {
+                tracing::info!(shop = %self.shop.id, profile, "peak-day profile in force");
                 None
             }
             Decision::GroupsChanged { groups } => {
@@ -86,65 +179,110 @@ impl Worker {
         }
     }
 
-    async fn assign(&self, conv: ConvId, group: GroupId, agent: AgentId) -> Option<RouterEvent> {
-        let mut record = match self.open_record(&conv).await {
+    async fn assign(
+        &self,
+        conv: &ConvId,
+        group: GroupId,
+        agent: &AgentId,
+        handover: Option<Handover>,
+    ) -> Option<RouterEvent> {
+        let mut record = match self.open_record(conv).await {
             Ok(record) => record,
             Err(gone) => return gone,
         };
         record.state = ConvState::Assigned;
         record.agent = Some(agent.clone());
-        record.group = group.clone();
+        record.group = group;
         if let Err(gone) = self.save(&record).await {
             return gone;
         }
-        let view = self.view(&record, Some(self.agent_party(&agent))).await;
-        self.publish_frame(&conv, ServerFrame::Conversation(view.clone()))
+        if let Some(visitor) = VisitorId::parse(record.visitor()) {
+            let saved = self
+                .store
+                .set_last_agent(&self.shop.id, &visitor, agent, now_ms())
+                .await;
+            if let Err(error) = saved {
+                tracing::warn!(%conv, %error, "cannot remember the shopper's agent");
+            }
+        }
+        let mut view = self.view(&record, Some(self.agent_party(agent))).await;
+        self.publish_frame(conv, ServerFrame::Conversation(view.clone()))
             .await;
+        view.handover = handover.clone();
         let event = AgentEvent::Assigned {
             conversation: view,
-            handover: None,
+            handover,
         };
-        self.publish_json(&topic::agent(&self.shop.id, &agent), &event)
+        self.publish_json(&topic::agent(&self.shop.id, agent), &event)
             .await;
-        let outcome = RouteOutcome::Assigned { agent };
-        self.publish_routed(conv, group, outcome).await;
         None
     }
 
-    /// Tells a queued chat's parties where it stands; for a new entry, also the other services.
-    async fn queued(&self, conv: ConvId, group: GroupId, spot: QueueSpot) -> Option<RouterEvent> {
-        let mut record = match self.open_record(&conv).await {
+    /// Tells the agent who held a chat that it moved on.
+    async fn unassigned(&self, conv: &ConvId, from: &AgentId) {
+        let event = AgentEvent::Unassigned {
+            conv: conv.clone(),
+            reason: "transferred".into(),
+        };
+        self.publish_json(&topic::agent(&self.shop.id, from), &event)
+            .await;
+    }
+
+    /// Stores that a chat waits (in its group's queue or for one agent) and tells its parties.
+    async fn waiting(
+        &self,
+        conv: &ConvId,
+        group: GroupId,
+        state: ConvState,
+        spot: Spot,
+    ) -> Option<RouterEvent> {
+        let mut record = match self.open_record(conv).await {
             Ok(record) => record,
             Err(gone) => return gone,
         };
-        // Normally the store already says queued in this group; it does not when the restore
-        // re-queued a chat (its agent left the config, or its group did).
-        if record.state != ConvState::Queued || record.agent.is_some() || record.group != group {
-            record.state = ConvState::Queued;
+        let awaited = spot.agent.clone();
+        let stale = record.state != state
+            || record.agent.is_some()
+            || record.group != group
+            || (state == ConvState::WaitingAgent && record.requested_agent != awaited);
+        if stale {
+            record.state = state;
             record.agent = None;
-            record.group = group.clone();
+            record.group = group;
+            if state == ConvState::WaitingAgent {
+                // The awaited agent is kept here so a router taking over restores the wait.
+                record.requested_agent = awaited;
+            }
             if let Err(gone) = self.save(&record).await {
                 return gone;
             }
         }
-        let mut view = self.view(&record, None).await;
-        view.position = Some(spot.position);
-        view.eta_s = spot.eta_s;
-        self.publish_frame(&conv, ServerFrame::Conversation(view))
-            .await;
-        if let Some(online) = spot.online {
-            let outcome = RouteOutcome::Queued {
-                position: spot.position,
-                online,
-            };
-            self.publish_routed(conv, group, outcome).await;
-        }
+        self.tell_spot(&record, spot).await;
         None
     }
 
-    /// Stores the latest availability at once (so a shopper saying `hello` reads it exact),
-    /// and hands it to the coalescer for the frame to every connected shopper: sent now if
-    /// the last one went out long enough ago, else by the worker loop when the period ends.
+    /// A waiting chat's new place, told to its parties.
+    async fn position(&self, conv: &ConvId, spot: Spot) -> Option<RouterEvent> {
+        match self.open_record(conv).await {
+            Ok(record) => {
+                self.tell_spot(&record, spot).await;
+                None
+            }
+            Err(gone) => gone,
+        }
+    }
+
+    async fn tell_spot(&self, record: &Conversation, spot: Spot) {
+        let awaited = spot.agent.as_ref().map(|a| self.agent_party(a));
+        let mut view = self.view(record, awaited).await;
+        view.position = Some(spot.position);
+        view.eta_s = spot.eta_s;
+        self.publish_frame(&record.id, ServerFrame::Conversation(view))
+            .await;
+    }
+
+    /// Stores the latest availability (a shopper saying `hello` reads it) and tells every
+    /// connected shopper of the shop; ticks make this at most one frame per tick.
     async fn groups_changed(&mut self, groups: Vec<GroupLive>) {
         tracing::debug!(shop = %self.shop.id, groups = groups.len(), "availability changed");
         let saved = retry("save groups availability", ATTEMPTS, || {
@@ -154,20 +292,6 @@ impl Worker {
         if let Err(error) = saved {
             tracing::error!(shop = %self.shop.id, %error, "cannot save groups availability");
         }
-        if let Some(groups) = self.groups.offer(groups, tokio::time::Instant::now()) {
-            self.publish_groups(groups).await;
-        }
-    }
-
-    /// Publishes the availability kept back by the coalescer, if any.
-    pub(super) async fn flush_groups(&mut self) {
-        if let Some(groups) = self.groups.take(tokio::time::Instant::now()) {
-            self.publish_groups(groups).await;
-        }
-    }
-
-    /// Tells every connected shopper of the shop the (already stored) availability.
-    async fn publish_groups(&self, groups: Vec<GroupLive>) {
         let frame = ServerFrame::Groups { groups };
         let payload = Delivery::frame(Audience::All, &frame);
         self.publish(&topic::groups(&self.shop.id), payload.into())
@@ -176,7 +300,7 @@ impl Worker {
 
     /// The stored record of an open chat. `Err(Some(ChatClosed))` when it is closed or gone;
     /// `Err(None)` when the store cannot say (logged: the core and the store then disagree
-    /// about this chat until the router restarts).
+    /// about this chat until the next reconcile).
     async fn open_record(&self, conv: &ConvId) -> Result<Conversation, Option<RouterEvent>> {
         match retry("load conversation", ATTEMPTS, || {
             self.store.conversation(conv)
@@ -243,12 +367,18 @@ impl Worker {
         }
     }
 
-    async fn publish_routed(&self, conv: ConvId, group: GroupId, outcome: RouteOutcome) {
+    async fn publish_routed(
+        &self,
+        conv: ConvId,
+        group: GroupId,
+        outcome: RouteOutcome,
+        unavailable: Option<(AgentId, AgentStatus)>,
+    ) {
         let event = ShopEvent::Routed {
             conv,
             group,
             outcome,
-            unavailable: None,
+            unavailable: unavailable.map(|(agent, status)| Unavailable { agent, status }),
         };
         self.publish_json(&topic::shop(&self.shop.id), &event).await;
     }

@@ -451,3 +451,208 @@ async fn a_burst_of_changes_reaches_shoppers_as_one_frame_with_the_latest_state(
     assert_eq!(live[0].waiting, 5);
     h.stop().await;
 }
+
+/// Pushes a request into the shop's inbox and nudges the router, as gateways do.
+async fn request(h: &Harness, request: &qin_proto::RouterRequest) {
+    let json = serde_json::to_string(request).expect("encode");
+    h.store
+        .push_request(&h.shop.id, &json)
+        .await
+        .expect("store");
+    h.publish(&ShopEvent::RequestPending).await;
+}
+
+#[tokio::test]
+async fn an_agents_transfer_moves_the_chat_with_its_note_and_is_recorded() {
+    let (mut h, _) = Harness::start(
+        shop(&["lady"], &[("an", "lady", 2), ("bo", "lady", 2)]),
+        MemoryStore::new(),
+    )
+    .await;
+    h.set_status("an", AgentStatus::Online).await;
+    h.open("c1", 1).await;
+    assert_eq!(
+        h.routed("c1").await,
+        RouteOutcome::Assigned { agent: agent("an") }
+    );
+    h.set_status("bo", AgentStatus::Online).await;
+    let mut an_topic = h
+        .bus
+        .subscribe(&topic::agent(&h.shop.id, &agent("an")))
+        .await
+        .expect("sub");
+    let mut bo_topic = h
+        .bus
+        .subscribe(&topic::agent(&h.shop.id, &agent("bo")))
+        .await
+        .expect("sub");
+    request(
+        &h,
+        &qin_proto::RouterRequest::Transfer {
+            conv: conv("c1"),
+            by: Party {
+                role: Role::Agent,
+                id: "an".into(),
+                name: "Agent an".into(),
+            },
+            to_agent: Some(agent("bo")),
+            to_group: None,
+            note: Some("wants a refund".into()),
+        },
+    )
+    .await;
+    let AgentEvent::Assigned {
+        conversation,
+        handover,
+    } = json(&next(&mut bo_topic).await)
+    else {
+        panic!("expected assigned");
+    };
+    assert_eq!(conversation.conv, conv("c1"));
+    let handover = handover.expect("handover");
+    assert_eq!(
+        (
+            handover.from,
+            handover.reason.as_str(),
+            handover.note.as_deref()
+        ),
+        (Some(agent("an")), "transfer", Some("wants a refund"))
+    );
+    let AgentEvent::Unassigned { conv: c, reason } = json(&next(&mut an_topic).await) else {
+        panic!("expected unassigned");
+    };
+    assert_eq!((c, reason.as_str()), (conv("c1"), "transferred"));
+    let stored = h
+        .store
+        .conversation(&conv("c1"))
+        .await
+        .expect("store")
+        .expect("exists");
+    assert_eq!(stored.agent, Some(agent("bo")));
+    // The inbox is empty once applied, and both decisions are on record with their rules.
+    assert!(
+        h.store
+            .requests(&h.shop.id, 10)
+            .await
+            .expect("store")
+            .is_empty()
+    );
+    let rules: Vec<String> = h
+        .store
+        .routing(&conv("c1"))
+        .await
+        .expect("store")
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(r).expect("json")["rule"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(rules, ["least_loaded", "transfer"]);
+
+    // A refused transfer tells the asking agent why.
+    request(
+        &h,
+        &qin_proto::RouterRequest::Transfer {
+            conv: conv("c1"),
+            by: Party {
+                role: Role::Agent,
+                id: "an".into(),
+                name: "Agent an".into(),
+            },
+            to_agent: Some(agent("an")),
+            to_group: None,
+            note: None,
+        },
+    )
+    .await;
+    let AgentEvent::Refused { reason, .. } = json(&next(&mut an_topic).await) else {
+        panic!("expected refused");
+    };
+    assert_eq!(reason, "the conversation is not yours");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_router_stands_by_and_takes_over_when_the_first_stops() {
+    let cfg = Arc::new(shop(&["lady"], &[("an", "lady", 5)]));
+    let store = Arc::new(MemoryStore::new());
+    let bus = MemoryBus::new();
+    let mut groups = bus.subscribe(&topic::groups(&cfg.id)).await.expect("sub");
+    let mut shop_events = bus.subscribe(&topic::shop(&cfg.id)).await.expect("sub");
+    let start = |stop: CancellationToken| {
+        tokio::spawn(run(
+            cfg.clone(),
+            store.clone() as Arc<dyn Store>,
+            Arc::new(bus.clone()) as Arc<dyn Bus>,
+            stop,
+        ))
+    };
+    let (stop1, stop2) = (CancellationToken::new(), CancellationToken::new());
+    let first = start(stop1.clone());
+    groups_frame(&mut groups).await; // the first router restored
+    let second = start(stop2.clone());
+    store
+        .set_agent_status(&cfg.id, &agent("an"), AgentStatus::Online)
+        .await
+        .expect("store");
+    let opened = |id: &str| {
+        let record = queued(&cfg, id, 1);
+        let store = store.clone();
+        let bus = bus.clone();
+        let cfg = cfg.clone();
+        async move {
+            store.save_conversation(&record).await.expect("store");
+            let event = ShopEvent::ChatOpened {
+                conv: record.id.clone(),
+                shopper: record.shopper,
+                group: record.group,
+                requested_agent: None,
+            };
+            bus.publish(
+                &topic::shop(&cfg.id),
+                serde_json::to_vec(&event).expect("json").into(),
+            )
+            .await
+            .expect("publish");
+        }
+    };
+    let publish_status = ShopEvent::AgentStatusChanged {
+        agent: agent("an"),
+        status: AgentStatus::Online,
+    };
+    bus.publish(
+        &topic::shop(&cfg.id),
+        serde_json::to_vec(&publish_status).expect("json").into(),
+    )
+    .await
+    .expect("publish");
+    opened("c1").await;
+    // Exactly one router answers.
+    let mut routed = 0;
+    while let Ok(Some(payload)) = timeout(Duration::from_secs(2), shop_events.recv()).await {
+        if let Ok(ShopEvent::Routed { .. }) = serde_json::from_slice(&payload) {
+            routed += 1;
+        }
+    }
+    assert_eq!(routed, 1, "one router per shop");
+    stop1.cancel();
+    assert!(matches!(timeout(WAIT, first).await, Ok(Ok(Ok(())))));
+    // The second takes over at once (the first released the lease) and routes new chats.
+    opened("c2").await;
+    let outcome = loop {
+        let payload = next(&mut shop_events).await;
+        if let Ok(ShopEvent::Routed {
+            conv: c, outcome, ..
+        }) = serde_json::from_slice(&payload)
+            && c == conv("c2")
+        {
+            break outcome;
+        }
+    };
+    assert_eq!(outcome, RouteOutcome::Assigned { agent: agent("an") });
+    stop2.cancel();
+    assert!(matches!(timeout(WAIT, second).await, Ok(Ok(Ok(())))));
+}

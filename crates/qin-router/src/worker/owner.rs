@@ -1,0 +1,253 @@
+//! Routing one shop while this process holds its lease: restore from the store, then feed the
+//! core events, requests and ticks until shutdown or the lease is lost.
+
+use super::lease::{Lease, RENEW_EVERY};
+use super::{ATTEMPTS, RECONCILE_EVERY, TICK_EVERY, now_ms};
+use crate::RouterError;
+use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
+use qin_bus::{Bus, BusError, Received};
+use qin_config::ShopConfig;
+use qin_proto::{ShopEvent, topic};
+use qin_retry::retry;
+use qin_store::Store;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use tokio::time::{MissedTickBehavior, interval};
+use tokio_util::sync::CancellationToken;
+
+/// The running router of one shop: the core's state and the handles to apply its decisions.
+pub(super) struct Worker {
+    pub shop: Arc<ShopConfig>,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub state: RouterState,
+}
+
+/// Routes `shop` until `shutdown` (Ok) or until the lease is lost (Ok, the caller stands by);
+/// an error if the bus is gone for good.
+pub(super) async fn route(
+    shop: &Arc<ShopConfig>,
+    store: &Arc<dyn Store>,
+    bus: &Arc<dyn Bus>,
+    lease: &mut Lease,
+    shutdown: &CancellationToken,
+) -> Result<(), RouterError> {
+    let shop_topic = topic::shop(&shop.id);
+    let mut events = tokio::select! {
+        () = shutdown.cancelled() => return Ok(()),
+        sub = retry("subscribe", ATTEMPTS, || bus.subscribe(&shop_topic)) => sub?,
+    };
+    let snapshot = tokio::select! {
+        () = shutdown.cancelled() => return Ok(()),
+        snapshot = read_snapshot(shop, store.as_ref()) => snapshot?,
+    };
+    let (state, decisions) = RouterState::restored(shop, &snapshot, now_ms());
+    tracing::info!(shop = %shop.id, open = snapshot.conversations.len(), "router restored from the store");
+    let mut worker = Worker {
+        shop: shop.clone(),
+        store: store.clone(),
+        bus: bus.clone(),
+        state,
+    };
+    worker.apply(decisions).await;
+    worker.drain_inbox().await;
+
+    let mut reconcile = interval(RECONCILE_EVERY);
+    reconcile.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    reconcile.reset();
+    let mut tick = interval(TICK_EVERY);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut renew = interval(RENEW_EVERY);
+    renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    renew.reset();
+    loop {
+        if !lease.safe() {
+            return Ok(());
+        }
+        // Time first, so a steady stream of events cannot hold ticks back.
+        let received = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return Ok(()),
+            _ = renew.tick() => {
+                if !lease.renew(store.as_ref()).await {
+                    return Ok(());
+                }
+                continue;
+            }
+            _ = tick.tick() => {
+                worker.feed(RouterEvent::Tick).await;
+                continue;
+            }
+            _ = reconcile.tick() => {
+                worker.reconcile().await;
+                continue;
+            }
+            received = events.next() => received,
+        };
+        match received {
+            Some(Received::Payload(payload)) => worker.on_payload(&payload).await,
+            Some(Received::Gap) => worker.reconcile().await, // the store knows what happened
+            None => {
+                tracing::error!(shop = %shop.id, "shop topic ended: the bus is gone");
+                return Err(BusError::Closed.into());
+            }
+        }
+    }
+}
+
+/// Reads what the router rebuilds its state from: open conversations, agent statuses and
+/// the supervisor's profile choice.
+async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot, RouterError> {
+    let open = retry("read open conversations", ATTEMPTS, || {
+        store.open_conversations(&shop.id)
+    })
+    .await?;
+    let statuses = retry("read agent statuses", ATTEMPTS, || {
+        store.agent_statuses(&shop.id)
+    })
+    .await?;
+    let profile = retry("read profile", ATTEMPTS, || store.profile(&shop.id)).await?;
+    let conversations = open
+        .into_iter()
+        .map(|c| RestoredConv {
+            conv: c.id,
+            group: c.group,
+            state: c.state,
+            // A chat waiting for one agent keeps that agent in `requested_agent`.
+            agent: match c.state {
+                qin_proto::ConvState::WaitingAgent => c.requested_agent,
+                _ => c.agent,
+            },
+            opened_at: c.opened_at,
+        })
+        .collect();
+    Ok(Snapshot {
+        conversations,
+        statuses,
+        profile,
+    })
+}
+
+impl Worker {
+    /// One shop event from the bus.
+    async fn on_payload(&mut self, payload: &[u8]) {
+        let event = match serde_json::from_slice::<ShopEvent>(payload) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(shop = %self.shop.id, %error, bytes = payload.len(), "malformed shop event skipped");
+                return;
+            }
+        };
+        let event = match event {
+            ShopEvent::ChatOpened {
+                conv,
+                shopper,
+                group,
+                requested_agent,
+            } => {
+                let prefs = self.prefs(&shopper.id, requested_agent).await;
+                RouterEvent::ChatOpened {
+                    conv,
+                    group: Some(group),
+                    prefs,
+                }
+            }
+            ShopEvent::ChatClosed { conv, .. } => RouterEvent::ChatClosed { conv },
+            ShopEvent::AgentStatusChanged { agent, status } => {
+                RouterEvent::AgentStatusChanged { agent, status }
+            }
+            ShopEvent::ShopperMessage { conv, .. } => RouterEvent::ShopperMessage { conv },
+            ShopEvent::AgentMessage { conv, .. } => RouterEvent::AgentMessage { conv },
+            ShopEvent::RequestPending => return self.drain_inbox().await,
+            ShopEvent::Routed { .. } => return, // our own news coming back
+        };
+        self.feed(event).await;
+    }
+
+    /// The agents a shopper would like: asked for, followed, last talked to. A store that
+    /// cannot say just means no preference (the chat still gets routed).
+    async fn prefs(&self, visitor: &str, requested: Option<qin_proto::AgentId>) -> Prefs {
+        let mut prefs = Prefs {
+            requested,
+            ..Prefs::default()
+        };
+        let Some(visitor) = qin_proto::VisitorId::parse(visitor) else {
+            return prefs;
+        };
+        match self.store.following(&self.shop.id, &visitor).await {
+            Ok(followed) => prefs.followed = followed,
+            Err(error) => tracing::warn!(%visitor, %error, "cannot read followed agents"),
+        }
+        match self.store.last_agent(&self.shop.id, &visitor).await {
+            Ok(recent) => prefs.recent = recent,
+            Err(error) => tracing::warn!(%visitor, %error, "cannot read the last agent"),
+        }
+        prefs
+    }
+
+    /// Hands one event to the core and applies what it decides.
+    pub async fn feed(&mut self, event: RouterEvent) {
+        let decisions = self.state.handle(event, now_ms());
+        self.apply(decisions).await;
+    }
+
+    /// Feeds the core whatever the store shows that the core missed: chats opened or closed
+    /// and status changes whose events the bus lost, and requests still in the inbox.
+    /// Events arriving later for the same changes are ignored by the core as already seen.
+    async fn reconcile(&mut self) {
+        let snapshot = match read_snapshot(&self.shop, self.store.as_ref()).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(shop = %self.shop.id, %error, "cannot reconcile with the store");
+                return;
+            }
+        };
+        let open: HashSet<_> = snapshot.conversations.iter().map(|c| &c.conv).collect();
+        let mut missed: Vec<RouterEvent> = self
+            .state
+            .conversations()
+            .filter(|conv| !open.contains(conv))
+            .map(|conv| RouterEvent::ChatClosed { conv: conv.clone() })
+            .collect();
+        for (agent, &status) in &snapshot.statuses {
+            if self
+                .state
+                .status(agent)
+                .is_some_and(|known| known != status)
+            {
+                missed.push(RouterEvent::AgentStatusChanged {
+                    agent: agent.clone(),
+                    status,
+                });
+            }
+        }
+        for c in &snapshot.conversations {
+            if self.state.placement(&c.conv).is_none() {
+                missed.push(RouterEvent::ChatOpened {
+                    conv: c.conv.clone(),
+                    group: Some(c.group.clone()),
+                    prefs: Prefs::default(),
+                });
+            }
+        }
+        if !missed.is_empty() {
+            tracing::info!(shop = %self.shop.id, events = missed.len(), "reconciled missed events from the store");
+        }
+        for event in missed {
+            self.feed(event).await;
+        }
+        self.drain_inbox().await;
+    }
+
+    /// Applies decisions in order. Applying one may reveal that its chat is already closed;
+    /// the core then hears so, and its follow-up decisions (a freed slot drains the queue)
+    /// are applied after the ones already pending.
+    pub async fn apply(&mut self, decisions: Vec<Decision>) {
+        let mut pending = VecDeque::from(decisions);
+        while let Some(decision) = pending.pop_front() {
+            if let Some(event) = self.apply_one(decision).await {
+                pending.extend(self.state.handle(event, now_ms()));
+            }
+        }
+    }
+}
