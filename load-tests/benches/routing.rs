@@ -86,11 +86,12 @@ fn routing(c: &mut Criterion) {
         let mut now = 2;
         b.iter(|| {
             now += 1;
-            let conv = assigned[i % assigned.len()].clone();
+            let slot = i % assigned.len();
+            let conv = assigned[slot].clone();
             let ds = state.handle(RouterEvent::ChatClosed { conv }, now);
             for d in &ds {
                 if let Decision::Assign { conv, .. } = d {
-                    assigned[i % assigned.len()] = conv.clone();
+                    assigned[slot] = conv.clone();
                 }
             }
             black_box(ds);

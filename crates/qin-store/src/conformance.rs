@@ -5,9 +5,11 @@
 //! them with a timeout. Enabled in other crates by the `conformance` feature.
 
 mod conversations;
+mod desk;
 mod messages;
 
 pub use conversations::*;
+pub use desk::*;
 pub use messages::*;
 
 use crate::{Conversation, NewMessage, Store};
@@ -37,6 +39,12 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     concurrent_same_cid_is_stored_once(store).await;
     agent_statuses_round_trip(store).await;
     groups_live_round_trip(store).await;
+    follows_round_trip(store).await;
+    last_agent_round_trip(store).await;
+    routing_records_are_capped_in_order(store).await;
+    requests_are_fifo_until_acked(store).await;
+    profile_round_trip(store).await;
+    leases_have_one_holder(store).await;
 }
 
 /// `ping` succeeds on a working backend.

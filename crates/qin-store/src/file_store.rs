@@ -29,6 +29,7 @@
 //! | `open_by_agent` (multimap) | `(shop, agent)` | the same, assigned to one agent |
 //! | `agent_statuses` | `(shop, agent)` | status name (`online`, `busy`, `away`, `offline`) |
 //! | `groups_live` | shop | the shop's [`GroupLive`] list as JSON |
+//! | `desk` | `follows/<shop>/<visitor>`, `last/…`, `routing/<conv>`, `requests/<shop>`, `profile/<shop>` | JSON (see `file_store/desk.rs`) |
 //!
 //! Tuple keys compare field by field, so a conversation's log is one key range in seq order,
 //! and multimap values are kept sorted, so each open index reads oldest first, ties by id.
@@ -36,16 +37,20 @@
 //! Where it differs from Redis: a `(conversation, sender, cid)` stays deduplicated for as long
 //! as the log itself is kept (forever), not only [`CID_TTL_SECS`](crate::CID_TTL_SECS), like
 //! the memory store: one small entry per message, and a late retry is caught, not stored.
+//! Routing leases live in this process's memory: the file is open in one process only, so
+//! only routers of this process can compete for them.
 
+mod desk;
 mod ops;
 mod schema;
 #[cfg(test)]
 mod tests;
 
-use crate::{Appended, Conversation, NewMessage, Result, Store, StoreError};
+use crate::desk::{Leases, follow_in};
+use crate::{Appended, Conversation, MAX_ROUTING_RECORDS, NewMessage, Result, Store, StoreError};
 use async_trait::async_trait;
 use ops::OpenIndex;
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, ShopId, VisitorId};
+use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 use schema::DbResult;
 use std::collections::HashMap;
@@ -61,6 +66,7 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub struct FileStore {
     db: Arc<Database>,
     path: Arc<PathBuf>,
+    leases: Arc<Leases>,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -106,6 +112,7 @@ impl FileStore {
         Ok(Self {
             db: Arc::new(db),
             path: Arc::new(path),
+            leases: Arc::default(),
         })
     }
 
@@ -283,5 +290,122 @@ impl Store for FileStore {
         // and has not failed: after an I/O error redb refuses every write transaction.
         self.blocking(|db| db.begin_write().db()?.abort().db())
             .await
+    }
+
+    async fn follow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        let key = format!("follows/{shop}/{visitor}");
+        let agent = agent.clone();
+        self.write(move |txn| {
+            desk::update(txn, &key, |list: &mut Vec<AgentId>| follow_in(list, &agent))
+        })
+        .await
+    }
+
+    async fn unfollow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        let key = format!("follows/{shop}/{visitor}");
+        let agent = agent.clone();
+        self.write(move |txn| {
+            desk::update(txn, &key, |list: &mut Vec<AgentId>| {
+                list.retain(|a| *a != agent)
+            })
+        })
+        .await
+    }
+
+    async fn following(&self, shop: &ShopId, visitor: &VisitorId) -> Result<Vec<AgentId>> {
+        let key = format!("follows/{shop}/{visitor}");
+        self.read(move |txn| Ok(desk::get(txn, &key)?.unwrap_or_default()))
+            .await
+    }
+
+    async fn set_last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        agent: &AgentId,
+        at: Millis,
+    ) -> Result<()> {
+        let key = format!("last/{shop}/{visitor}");
+        let value = Some((agent.clone(), at));
+        self.write(move |txn| {
+            desk::update(txn, &key, |v: &mut Option<(AgentId, Millis)>| *v = value)
+        })
+        .await
+    }
+
+    async fn last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Option<(AgentId, Millis)>> {
+        let key = format!("last/{shop}/{visitor}");
+        self.read(move |txn| desk::get(txn, &key)).await
+    }
+
+    async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
+        let key = format!("routing/{conv}");
+        let record = record.to_owned();
+        self.write(move |txn| {
+            desk::update(txn, &key, |list: &mut Vec<String>| {
+                list.push(record);
+                let over = list.len().saturating_sub(MAX_ROUTING_RECORDS);
+                list.drain(..over);
+            })
+        })
+        .await
+    }
+
+    async fn routing(&self, conv: &ConvId) -> Result<Vec<String>> {
+        let key = format!("routing/{conv}");
+        self.read(move |txn| Ok(desk::get(txn, &key)?.unwrap_or_default()))
+            .await
+    }
+
+    async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()> {
+        let key = format!("requests/{shop}");
+        let request = request.to_owned();
+        self.write(move |txn| desk::update(txn, &key, |list: &mut Vec<String>| list.push(request)))
+            .await
+    }
+
+    async fn requests(&self, shop: &ShopId, max: usize) -> Result<Vec<String>> {
+        let key = format!("requests/{shop}");
+        self.read(move |txn| {
+            let list: Vec<String> = desk::get(txn, &key)?.unwrap_or_default();
+            Ok(list.into_iter().take(max).collect())
+        })
+        .await
+    }
+
+    async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()> {
+        let key = format!("requests/{shop}");
+        self.write(move |txn| {
+            desk::update(txn, &key, |list: &mut Vec<String>| {
+                list.drain(..n.min(list.len()));
+            })
+        })
+        .await
+    }
+
+    async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()> {
+        let key = format!("profile/{shop}");
+        let profile = profile.map(str::to_owned);
+        self.write(move |txn| desk::update(txn, &key, |v: &mut Option<String>| *v = profile))
+            .await
+    }
+
+    async fn profile(&self, shop: &ShopId) -> Result<Option<String>> {
+        let key = format!("profile/{shop}");
+        self.read(move |txn| Ok(desk::get::<Option<String>>(txn, &key)?.flatten()))
+            .await
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool> {
+        Ok(self.leases.try_take(name, holder, ttl_ms))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.leases.release(name, holder);
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ use qin_proto::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+mod desk;
 mod file_store;
 mod memory;
 mod redis_store;
@@ -185,22 +186,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Makes `visitor` a fan of `agent` in `shop` (kept across visits). Following again is a
     /// no-op; a shopper follows at most [`MAX_FOLLOWS`] agents (the oldest is dropped).
-    async fn follow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
-        let _ = (shop, visitor, agent);
-        Err(StoreError::Unavailable("follow: not implemented".into()))
-    }
+    async fn follow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()>;
 
     /// Stops `visitor` following `agent` (no-op if they did not).
-    async fn unfollow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
-        let _ = (shop, visitor, agent);
-        Err(StoreError::Unavailable("unfollow: not implemented".into()))
-    }
+    async fn unfollow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()>;
 
     /// The agents `visitor` follows in `shop`, in the order they were followed.
-    async fn following(&self, shop: &ShopId, visitor: &VisitorId) -> Result<Vec<AgentId>> {
-        let _ = (shop, visitor);
-        Err(StoreError::Unavailable("following: not implemented".into()))
-    }
+    async fn following(&self, shop: &ShopId, visitor: &VisitorId) -> Result<Vec<AgentId>>;
 
     /// Records that `agent` handled a chat of `visitor` at `at` (the latest call wins).
     async fn set_last_agent(
@@ -209,90 +201,43 @@ pub trait Store: Send + Sync + 'static {
         visitor: &VisitorId,
         agent: &AgentId,
         at: Millis,
-    ) -> Result<()> {
-        let _ = (shop, visitor, agent, at);
-        Err(StoreError::Unavailable(
-            "set_last_agent: not implemented".into(),
-        ))
-    }
+    ) -> Result<()>;
 
     /// The agent who last handled a chat of `visitor`, and when.
     async fn last_agent(
         &self,
         shop: &ShopId,
         visitor: &VisitorId,
-    ) -> Result<Option<(AgentId, Millis)>> {
-        let _ = (shop, visitor);
-        Err(StoreError::Unavailable(
-            "last_agent: not implemented".into(),
-        ))
-    }
+    ) -> Result<Option<(AgentId, Millis)>>;
 
     /// Appends one routing decision (JSON text) to a conversation's routing record, keeping
     /// the last [`MAX_ROUTING_RECORDS`].
-    async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
-        let _ = (conv, record);
-        Err(StoreError::Unavailable(
-            "append_routing: not implemented".into(),
-        ))
-    }
+    async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()>;
 
     /// A conversation's routing record, oldest first (empty when unknown).
-    async fn routing(&self, conv: &ConvId) -> Result<Vec<String>> {
-        let _ = conv;
-        Err(StoreError::Unavailable("routing: not implemented".into()))
-    }
+    async fn routing(&self, conv: &ConvId) -> Result<Vec<String>>;
 
     /// Queues a request (JSON text) for the shop's router, behind earlier ones.
-    async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()> {
-        let _ = (shop, request);
-        Err(StoreError::Unavailable(
-            "push_request: not implemented".into(),
-        ))
-    }
+    async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()>;
 
     /// Up to `max` of the shop's oldest queued router requests, without removing them.
-    async fn requests(&self, shop: &ShopId, max: usize) -> Result<Vec<String>> {
-        let _ = (shop, max);
-        Err(StoreError::Unavailable("requests: not implemented".into()))
-    }
+    async fn requests(&self, shop: &ShopId, max: usize) -> Result<Vec<String>>;
 
     /// Removes the `n` oldest queued router requests (once applied).
-    async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()> {
-        let _ = (shop, n);
-        Err(StoreError::Unavailable(
-            "ack_requests: not implemented".into(),
-        ))
-    }
+    async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()>;
 
     /// Records the peak-day profile a supervisor switched to (`None`: follow the dates).
-    async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()> {
-        let _ = (shop, profile);
-        Err(StoreError::Unavailable(
-            "set_profile: not implemented".into(),
-        ))
-    }
+    async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()>;
 
     /// The profile a supervisor switched to, if any.
-    async fn profile(&self, shop: &ShopId) -> Result<Option<String>> {
-        let _ = shop;
-        Err(StoreError::Unavailable("profile: not implemented".into()))
-    }
+    async fn profile(&self, shop: &ShopId) -> Result<Option<String>>;
 
     /// Takes or renews the lease `name` for `holder` for `ttl_ms`: true when `holder` holds it
     /// now (it was free, expired, or already theirs), false when another holder has it.
-    async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool> {
-        let _ = (name, holder, ttl_ms);
-        Err(StoreError::Unavailable("try_lease: not implemented".into()))
-    }
+    async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool>;
 
     /// Gives the lease up if `holder` holds it (so another can take it at once).
-    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        let _ = (name, holder);
-        Err(StoreError::Unavailable(
-            "release_lease: not implemented".into(),
-        ))
-    }
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 }
 
 /// Most agents one shopper follows in a shop.

@@ -8,6 +8,7 @@
 //!   [`CID_TTL_SECS`](crate::CID_TTL_SECS): the log itself is kept forever, so the dedupe
 //!   entries do not change how memory grows, and a later retry is better caught than stored.
 
+use crate::desk::{Desk, Leases};
 use crate::{Appended, Conversation, NewMessage, Result, Store, StoreError};
 use async_trait::async_trait;
 use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
@@ -21,6 +22,8 @@ type OpenIndex = BTreeSet<(Millis, ConvId)>;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    desk: Mutex<Desk>,
+    leases: Leases,
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +55,10 @@ impl MemoryStore {
         // A panic elsewhere while holding the lock leaves maps that are each still valid, so
         // carry on rather than poisoning every later call.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn desk(&self) -> MutexGuard<'_, Desk> {
+        self.desk.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -278,6 +285,80 @@ impl Store for MemoryStore {
     }
 
     async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn follow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        self.desk().follow(shop, visitor, agent);
+        Ok(())
+    }
+
+    async fn unfollow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        self.desk().unfollow(shop, visitor, agent);
+        Ok(())
+    }
+
+    async fn following(&self, shop: &ShopId, visitor: &VisitorId) -> Result<Vec<AgentId>> {
+        Ok(self.desk().following(shop, visitor))
+    }
+
+    async fn set_last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        agent: &AgentId,
+        at: Millis,
+    ) -> Result<()> {
+        self.desk().set_last_agent(shop, visitor, agent, at);
+        Ok(())
+    }
+
+    async fn last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Option<(AgentId, Millis)>> {
+        Ok(self.desk().last_agent(shop, visitor))
+    }
+
+    async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
+        self.desk().append_routing(conv, record);
+        Ok(())
+    }
+
+    async fn routing(&self, conv: &ConvId) -> Result<Vec<String>> {
+        Ok(self.desk().routing(conv))
+    }
+
+    async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()> {
+        self.desk().push_request(shop, request);
+        Ok(())
+    }
+
+    async fn requests(&self, shop: &ShopId, max: usize) -> Result<Vec<String>> {
+        Ok(self.desk().requests(shop, max))
+    }
+
+    async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()> {
+        self.desk().ack_requests(shop, n);
+        Ok(())
+    }
+
+    async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()> {
+        self.desk().set_profile(shop, profile);
+        Ok(())
+    }
+
+    async fn profile(&self, shop: &ShopId) -> Result<Option<String>> {
+        Ok(self.desk().profile(shop))
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool> {
+        Ok(self.leases.try_take(name, holder, ttl_ms))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.leases.release(name, holder);
         Ok(())
     }
 }

@@ -19,6 +19,12 @@
 //! | `P shop:{<shop>}:agent:<agent>` | sorted set | the same, assigned to one agent |
 //! | `P shop:{<shop>}:agents` | hash | agent id → status (`online`, `busy`, `away`, `offline`) |
 //! | `P shop:{<shop>}:groups` | string | the shop's [`GroupLive`] list as JSON |
+//! | `P shop:{<shop>}:fans:<visitor>` | list | agents the shopper follows, oldest first (at most [`MAX_FOLLOWS`](crate::MAX_FOLLOWS)) |
+//! | `P shop:{<shop>}:last:<visitor>` | hash | `agent`, `at`: who last handled the shopper's chat |
+//! | `P shop:{<shop>}:requests` | list | the router's request inbox, JSON, oldest first |
+//! | `P shop:{<shop>}:profile` | string | the supervisor's peak-day profile choice |
+//! | `P conv:{<conv>}:routing` | list | the conversation's routing records, JSON (the last [`MAX_ROUTING_RECORDS`](crate::MAX_ROUTING_RECORDS)) |
+//! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
 //!
 //! Why these shapes:
 //! - The log is a stream with explicit IDs: `XRANGE` pages by seq directly, entries cannot be
@@ -36,11 +42,14 @@ mod scripts;
 #[cfg(test)]
 mod tests;
 
-use crate::{Appended, CID_TTL_SECS, Conversation, NewMessage, Result, Store, StoreError};
+use crate::{
+    Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS, NewMessage, Result,
+    Store, StoreError,
+};
 use async_trait::async_trait;
 use codec::{decode_json, decode_message, encode_json, encode_message, map_redis_error};
 use keys::Keys;
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, ShopId, VisitorId};
+use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::StreamRangeReply;
 use std::collections::HashMap;
@@ -368,6 +377,183 @@ impl Store for RedisStore {
     async fn ping(&self) -> Result<()> {
         let _: String = redis::cmd("PING")
             .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(())
+    }
+
+    async fn follow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        let _: i64 = scripts::FOLLOW
+            .key(self.keys.follows(shop, visitor.as_str()))
+            .arg(agent.as_str())
+            .arg(MAX_FOLLOWS)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(())
+    }
+
+    async fn unfollow(&self, shop: &ShopId, visitor: &VisitorId, agent: &AgentId) -> Result<()> {
+        redis::cmd("LREM")
+            .arg(self.keys.follows(shop, visitor.as_str()))
+            .arg(0)
+            .arg(agent.as_str())
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn following(&self, shop: &ShopId, visitor: &VisitorId) -> Result<Vec<AgentId>> {
+        let ids: Vec<String> = redis::cmd("LRANGE")
+            .arg(self.keys.follows(shop, visitor.as_str()))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(ids.into_iter().filter_map(AgentId::parse).collect())
+    }
+
+    async fn set_last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        agent: &AgentId,
+        at: Millis,
+    ) -> Result<()> {
+        redis::cmd("HSET")
+            .arg(self.keys.last_agent(shop, visitor.as_str()))
+            .arg("agent")
+            .arg(agent.as_str())
+            .arg("at")
+            .arg(at)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn last_agent(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Option<(AgentId, Millis)>> {
+        let (agent, at): (Option<String>, Option<Millis>) = redis::cmd("HMGET")
+            .arg(self.keys.last_agent(shop, visitor.as_str()))
+            .arg("agent")
+            .arg("at")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(agent.and_then(AgentId::parse).zip(at))
+    }
+
+    async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
+        let key = self.keys.routing(conv);
+        let keep = i64::try_from(MAX_ROUTING_RECORDS).unwrap_or(i64::MAX);
+        redis::pipe()
+            .atomic()
+            .cmd("RPUSH")
+            .arg(&key)
+            .arg(record)
+            .ignore()
+            .cmd("LTRIM")
+            .arg(&key)
+            .arg(-keep)
+            .arg(-1)
+            .ignore()
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn routing(&self, conv: &ConvId) -> Result<Vec<String>> {
+        redis::cmd("LRANGE")
+            .arg(self.keys.routing(conv))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn push_request(&self, shop: &ShopId, request: &str) -> Result<()> {
+        redis::cmd("RPUSH")
+            .arg(self.keys.requests(shop))
+            .arg(request)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn requests(&self, shop: &ShopId, max: usize) -> Result<Vec<String>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        redis::cmd("LRANGE")
+            .arg(self.keys.requests(shop))
+            .arg(0)
+            .arg(i64::try_from(max).unwrap_or(i64::MAX) - 1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn ack_requests(&self, shop: &ShopId, n: usize) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        redis::cmd("LTRIM")
+            .arg(self.keys.requests(shop))
+            .arg(i64::try_from(n).unwrap_or(i64::MAX))
+            .arg(-1)
+            .exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn set_profile(&self, shop: &ShopId, profile: Option<&str>) -> Result<()> {
+        let key = self.keys.profile(shop);
+        let cmd = match profile {
+            Some(p) => {
+                let mut c = redis::cmd("SET");
+                c.arg(&key).arg(p);
+                c
+            }
+            None => {
+                let mut c = redis::cmd("DEL");
+                c.arg(&key);
+                c
+            }
+        };
+        cmd.exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn profile(&self, shop: &ShopId) -> Result<Option<String>> {
+        redis::cmd("GET")
+            .arg(self.keys.profile(shop))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool> {
+        let held: i64 = scripts::TAKE_LEASE
+            .key(self.keys.lease(name))
+            .arg(holder)
+            .arg(ttl_ms.max(1))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(held == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let _: i64 = scripts::RELEASE_LEASE
+            .key(self.keys.lease(name))
+            .arg(holder)
+            .invoke_async(&mut self.conn())
             .await
             .map_err(map_redis_error)?;
         Ok(())

@@ -36,6 +36,9 @@ pub(super) const AGENT_STATUSES: TableDefinition<(&str, &str), &str> =
     TableDefinition::new("agent_statuses");
 /// Shop → its [`GroupLive`](qin_proto::GroupLive) list as JSON.
 pub(super) const GROUPS_LIVE: TableDefinition<&str, &[u8]> = TableDefinition::new("groups_live");
+/// The routing desk's small values as JSON (see `desk.rs`). Added within schema 1: a file
+/// without it simply gets it created empty.
+pub(super) const DESK: TableDefinition<&str, &[u8]> = TableDefinition::new("desk");
 
 /// Creates every table (so readers never meet a missing one) and checks or records the schema
 /// version. A file written by another layout is refused rather than misread.
@@ -48,6 +51,7 @@ pub(super) fn prepare(txn: &WriteTransaction) -> Result<()> {
     txn.open_multimap_table(OPEN_BY_AGENT).db()?;
     txn.open_table(AGENT_STATUSES).db()?;
     txn.open_table(GROUPS_LIVE).db()?;
+    txn.open_table(DESK).db()?;
     let mut meta = txn.open_table(META).db()?;
     let found = meta.get(SCHEMA_KEY).db()?.map(|v| v.value());
     match found {

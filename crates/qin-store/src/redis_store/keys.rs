@@ -72,6 +72,35 @@ impl Keys {
     pub(crate) fn groups_live(&self, shop: &ShopId) -> String {
         format!("{}groups", self.shop_base(shop))
     }
+    /// The agents a shopper follows, oldest first (a list).
+    pub(crate) fn follows(&self, shop: &ShopId, visitor: &str) -> String {
+        format!("{}fans:{visitor}", self.shop_base(shop))
+    }
+
+    /// The agent who last handled a shopper's chat (a hash: `agent`, `at`).
+    pub(crate) fn last_agent(&self, shop: &ShopId, visitor: &str) -> String {
+        format!("{}last:{visitor}", self.shop_base(shop))
+    }
+
+    /// A conversation's routing records (a capped list of JSON).
+    pub(crate) fn routing(&self, conv: &ConvId) -> String {
+        format!("{}conv:{{{conv}}}:routing", self.prefix)
+    }
+
+    /// The shop router's request inbox (a list of JSON, oldest first).
+    pub(crate) fn requests(&self, shop: &ShopId) -> String {
+        format!("{}requests", self.shop_base(shop))
+    }
+
+    /// The supervisor's profile choice (a string).
+    pub(crate) fn profile(&self, shop: &ShopId) -> String {
+        format!("{}profile", self.shop_base(shop))
+    }
+
+    /// A lease (a string holding its holder, with an expiry).
+    pub(crate) fn lease(&self, name: &str) -> String {
+        format!("{}lease:{{{name}}}", self.prefix)
+    }
 }
 
 #[cfg(test)]

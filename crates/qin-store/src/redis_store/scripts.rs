@@ -97,3 +97,46 @@ return 'ok'
 "#,
     )
 });
+
+/// Adds an agent to a shopper's followed list unless there, keeping the newest `ARGV[2]`.
+///
+/// KEYS: 1 the list. ARGV: 1 agent id, 2 most entries.
+pub(crate) static FOLLOW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('LPOS', KEYS[1], ARGV[1]) then
+  return 0
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+return 1
+"#,
+    )
+});
+
+/// Takes or renews a lease: set to `ARGV[1]` for `ARGV[2]` ms when free or already held by
+/// `ARGV[1]`. KEYS: 1 the lease. Returns 1 when held by `ARGV[1]` now, else 0.
+pub(crate) static TAKE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"#,
+    )
+});
+
+/// Deletes a lease only if `ARGV[1]` holds it. KEYS: 1 the lease.
+pub(crate) static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"#,
+    )
+});
