@@ -11,4 +11,5 @@ mod cid_race;
 mod gateway_crash;
 mod mass_reconnect;
 mod redis_crash;
+mod router_crash;
 mod slow_consumer;
