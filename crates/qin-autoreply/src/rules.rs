@@ -12,6 +12,8 @@ pub enum Rule {
     Keyword(usize),
     /// Nobody in the group is online.
     Away,
+    /// The agent the shopper wanted (asked for, follows, talked to last) is away or offline.
+    Unavailable,
 }
 
 /// A bot message to post.
@@ -41,7 +43,7 @@ pub struct Context<'a> {
 type RuleFn = fn(&ShopConfig, &ShopEvent, &Context<'_>) -> Option<Reply>;
 
 /// The rules, in the order they are tried; every rule that fires adds its reply.
-const ORDER: [RuleFn; 3] = [greeting, keyword, away];
+const ORDER: [RuleFn; 4] = [greeting, keyword, unavailable, away];
 
 /// The replies `event` calls for, in rule order.
 pub fn replies(shop: &ShopConfig, event: &ShopEvent, ctx: &Context<'_>) -> Vec<Reply> {
@@ -73,6 +75,11 @@ pub fn candidate<'e>(shop: &ShopConfig, event: &'e ShopEvent) -> Option<&'e Conv
             conv,
             outcome: RouteOutcome::Queued { online: 0, .. },
             ..
+        }
+        | ShopEvent::Routed {
+            conv,
+            unavailable: Some(_),
+            ..
         } => Some(conv),
         _ => None,
     }
@@ -91,6 +98,46 @@ fn greeting(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Rep
         cid: "auto:greeting".into(),
         body: g.greeting.clone(),
         rule: Rule::Greeting,
+    })
+}
+
+/// The wanted agent cannot take the chat: say so, and who takes it instead.
+fn unavailable(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Reply> {
+    let ShopEvent::Routed {
+        conv,
+        group,
+        outcome,
+        unavailable: Some(wanted),
+    } = event
+    else {
+        return None;
+    };
+    let name = |id: &qin_proto::AgentId| {
+        shop.agent(id)
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    };
+    let group_name = shop
+        .group(group)
+        .map_or_else(|| group.to_string(), |g| g.name.clone());
+    let gone = match wanted.status {
+        qin_proto::AgentStatus::Away => "暂时离开了",
+        _ => "现在不在线",
+    };
+    let next = match outcome {
+        RouteOutcome::Assigned { agent } => format!("已为您接通{group_name}的{}", name(agent)),
+        RouteOutcome::Queued { position, .. } => {
+            format!(
+                "已为您排入{group_name}，前面还有{}位",
+                position.saturating_sub(1)
+            )
+        }
+        RouteOutcome::WaitingAgent { .. } => return None,
+    };
+    Some(Reply {
+        conv: conv.clone(),
+        cid: "auto:unavailable".into(),
+        body: format!("亲，{}{gone}～{next}，请稍等哦！", name(&wanted.agent)),
+        rule: Rule::Unavailable,
     })
 }
 

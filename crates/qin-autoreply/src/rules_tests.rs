@@ -224,3 +224,25 @@ fn candidate_covers_every_reply() {
         assert_eq!(candidate(&shop, event).is_some(), any, "{event:?}");
     }
 }
+
+#[test]
+fn an_unavailable_favourite_is_explained_with_who_takes_over() {
+    let shop = shop();
+    let event = ShopEvent::Routed {
+        conv: conv(),
+        group: group("lady"),
+        outcome: RouteOutcome::Assigned {
+            agent: AgentId::parse("anhong").unwrap(),
+        },
+        unavailable: Some(qin_proto::Unavailable {
+            agent: AgentId::parse("anhong").unwrap(),
+            status: qin_proto::AgentStatus::Offline,
+        }),
+    };
+    let r = replies(&shop, &event, &Context::default());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].rule, Rule::Unavailable);
+    assert_eq!(r[0].cid, "auto:unavailable");
+    assert!(r[0].body.contains("现在不在线"), "{}", r[0].body);
+    assert_eq!(candidate(&shop, &event), Some(&conv()));
+}
