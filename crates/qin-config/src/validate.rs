@@ -3,6 +3,8 @@
 use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
+mod routing;
+
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
@@ -99,8 +101,14 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
                     format!("no group {} in this shop", a.group),
                 ));
             }
-            if !(1..=200).contains(&a.max_chats) {
-                return Err(invalid(format!("{key}.max_chats"), "must be 1 to 200"));
+            // A supervisor may take no chats at all.
+            let least = u32::from(!a.supervisor);
+            if !(least..=200).contains(&a.max_chats) {
+                let range = if a.supervisor { "0 to 200" } else { "1 to 200" };
+                return Err(invalid(
+                    format!("{key}.max_chats"),
+                    format!("must be {range}"),
+                ));
             }
             if argon2::PasswordHash::new(&a.password_hash).is_err() {
                 return Err(invalid(
@@ -130,6 +138,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         if shop.avg_chat_s == 0 {
             return Err(invalid(format!("{at}.avg_chat_s"), "must be at least 1"));
         }
+        routing::shop(shop, &at)?;
     }
     Ok(())
 }

@@ -122,3 +122,99 @@ fn missing_file_is_a_clear_error() {
     assert!(matches!(e, ConfigError::Read { .. }));
     assert!(e.to_string().contains("/nonexistent/qin.toml"));
 }
+
+#[test]
+fn routing_settings_are_checked_naming_the_key() {
+    let cases = [
+        (
+            "idle_weight = 0.5",
+            "idle_weight = 1.5",
+            "shops[0].routing.idle_weight",
+        ),
+        (
+            "slow_reply_s = 100",
+            "slow_reply_s = 900",
+            "shops[0].routing.slow_reply_s",
+        ),
+        (
+            "fallback = [\"fresh\", \"zany\"]",
+            "fallback = [\"lady\"]",
+            "shops[0].groups[0].fallback[0]",
+        ),
+        (
+            "fallback = [\"fresh\", \"zany\"]",
+            "fallback = [\"sporty\"]",
+            "shops[0].groups[0].fallback[0]",
+        ),
+        (
+            "timezone = \"Asia/Shanghai\"",
+            "timezone = \"Mars/Olympus\"",
+            "shops[0].hours.timezone",
+        ),
+        (
+            "open = [\"daily 00:00-24:00\"]",
+            "open = [\"everyday 9-5\"]",
+            "shops[0].hours.open",
+        ),
+        (
+            "holidays = []",
+            "holidays = [\"2027-02-30\"]",
+            "shops[0].hours.holidays[0]",
+        ),
+        (
+            "name = \"double11\"",
+            "name = \"Double 11\"",
+            "shops[0].profiles[0].name",
+        ),
+        (
+            "max_chats = 12",
+            "max_chats = 500",
+            "shops[0].profiles[0].max_chats",
+        ),
+        (
+            "dates = [\"2026-11-11\", \"2027-11-11\"]",
+            "dates = [\"11/11\"]",
+            "shops[0].profiles[0].dates[0]",
+        ),
+        (
+            "shift_end = \"hand_over\"",
+            "shift_end = \"go_home\"",
+            "shift_end",
+        ),
+    ];
+    for (from, to, key) in cases {
+        assert!(DEMO.contains(from), "{from}");
+        let message = refused(&DEMO.replacen(from, to, 1));
+        assert!(message.contains(key), "{to}: {message}");
+    }
+    let shift = DEMO.replacen(
+        "max_chats = 5\n",
+        "max_chats = 5\nshift = [\"mon-fri 9:00-18:00\"]\n",
+        1,
+    );
+    assert!(refused(&shift).contains("shops[0].agents[0].shift"));
+    // Only a supervisor may take no chats.
+    let text = DEMO.replacen(
+        "max_chats = 0\nsupervisor = true",
+        "max_chats = 0\nsupervisor = false",
+        1,
+    );
+    assert!(refused(&text).contains("max_chats"));
+}
+
+#[test]
+fn the_demo_shop_has_a_supervisor_and_a_double11_profile() {
+    let config = demo();
+    let afu = &config.shops[0];
+    let boss = afu.agent(&AgentId::parse("zhuguan").unwrap()).unwrap();
+    assert!(boss.supervisor && boss.max_chats == 0);
+    assert_eq!(afu.profiles[0].name, "double11");
+    assert!(
+        afu.hours.calendar().unwrap().is_open(0),
+        "the demo is open around the clock"
+    );
+    assert!(
+        afu.agents.iter().all(|a| a.shift.is_empty()),
+        "demo agents never go off shift"
+    );
+}
