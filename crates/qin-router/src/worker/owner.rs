@@ -161,7 +161,13 @@ impl Worker {
             ShopEvent::RequestPending => return self.drain_inbox().await,
             ShopEvent::Routed { .. } => return, // our own news coming back
         };
+        // A status change moves availability at once (shoppers deciding see it now); the
+        // many opens and closes wait for the next tick.
+        let status = matches!(event, RouterEvent::AgentStatusChanged { .. });
         self.feed(event).await;
+        if status {
+            self.feed(RouterEvent::Tick).await;
+        }
     }
 
     /// The agents a shopper would like: asked for, followed, last talked to. A store that
