@@ -6,11 +6,15 @@
 
 mod conversations;
 mod desk;
+mod leases;
 mod messages;
+mod odd_input;
 
 pub use conversations::*;
 pub use desk::*;
+pub use leases::*;
 pub use messages::*;
+pub use odd_input::*;
 
 use crate::{Conversation, NewMessage, Store};
 use qin_proto::{
@@ -45,6 +49,9 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     requests_are_fifo_until_acked(store).await;
     profile_round_trip(store).await;
     leases_have_one_holder(store).await;
+    leases_are_independent_by_name(store).await;
+    desk_text_and_counts_round_trip(store).await;
+    leases_take_odd_input(store).await;
 }
 
 /// `ping` succeeds on a working backend.

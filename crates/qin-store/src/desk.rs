@@ -120,6 +120,10 @@ pub(crate) fn follow_in(list: &mut Vec<AgentId>, agent: &AgentId) {
     }
 }
 
+/// Longest lease term any store grants (about a century): longer asks are capped, so the
+/// expiry never overflows an `Instant` nor Redis's `PX` range.
+pub(crate) const MAX_LEASE_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
 /// Leases held in this process: name → (holder, expiry).
 #[derive(Debug, Default)]
 pub(crate) struct Leases(Mutex<HashMap<String, (String, Instant)>>);
@@ -138,7 +142,7 @@ impl Leases {
         if free {
             leases.insert(
                 name.to_owned(),
-                (holder.to_owned(), now + Duration::from_millis(ttl_ms)),
+                (holder.to_owned(), now + lease_term(ttl_ms)),
             );
         }
         free
@@ -150,4 +154,9 @@ impl Leases {
             leases.remove(name);
         }
     }
+}
+
+/// A requested lease term, capped at [`MAX_LEASE_TTL_MS`].
+fn lease_term(ttl_ms: u64) -> Duration {
+    Duration::from_millis(ttl_ms.min(MAX_LEASE_TTL_MS))
 }

@@ -234,6 +234,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Takes or renews the lease `name` for `holder` for `ttl_ms`: true when `holder` holds it
     /// now (it was free, expired, or already theirs), false when another holder has it.
+    /// A renewal restarts the term from now; terms past about a century are capped.
     async fn try_lease(&self, name: &str, holder: &str, ttl_ms: u64) -> Result<bool>;
 
     /// Gives the lease up if `holder` holds it (so another can take it at once).

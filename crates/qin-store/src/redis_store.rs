@@ -37,11 +37,14 @@
 //!   the readers already tolerate: they keep only indexed records that are open and match.
 
 mod codec;
+#[cfg(test)]
+mod desk_tests;
 mod keys;
 mod scripts;
 #[cfg(test)]
 mod tests;
 
+use crate::desk::MAX_LEASE_TTL_MS;
 use crate::{
     Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS, NewMessage, Result,
     Store, StoreError,
@@ -411,7 +414,7 @@ impl Store for RedisStore {
             .query_async(&mut self.conn())
             .await
             .map_err(map_redis_error)?;
-        Ok(ids.into_iter().filter_map(AgentId::parse).collect())
+        ids.into_iter().map(|id| stored_agent("fans", id)).collect()
     }
 
     async fn set_last_agent(
@@ -444,7 +447,11 @@ impl Store for RedisStore {
             .query_async(&mut self.conn())
             .await
             .map_err(map_redis_error)?;
-        Ok(agent.and_then(AgentId::parse).zip(at))
+        match (agent, at) {
+            (Some(agent), Some(at)) => Ok(Some((stored_agent("last agent", agent)?, at))),
+            (None, None) => Ok(None),
+            _ => Err(StoreError::Corrupt("last agent: half a record".into())),
+        }
     }
 
     async fn append_routing(&self, conv: &ConvId, record: &str) -> Result<()> {
@@ -542,7 +549,8 @@ impl Store for RedisStore {
         let held: i64 = scripts::TAKE_LEASE
             .key(self.keys.lease(name))
             .arg(holder)
-            .arg(ttl_ms.max(1))
+            // PX takes 1 ms at least; the cap keeps it in Redis's range.
+            .arg(ttl_ms.clamp(1, MAX_LEASE_TTL_MS))
             .invoke_async(&mut self.conn())
             .await
             .map_err(map_redis_error)?;
@@ -558,4 +566,10 @@ impl Store for RedisStore {
             .map_err(map_redis_error)?;
         Ok(())
     }
+}
+
+/// An agent id read back from Redis, or `Corrupt` naming where it was.
+fn stored_agent(what: &str, id: String) -> Result<AgentId> {
+    AgentId::parse(id.as_str())
+        .ok_or_else(|| StoreError::Corrupt(format!("{what}: agent id {id:?}")))
 }

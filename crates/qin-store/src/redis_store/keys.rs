@@ -72,6 +72,7 @@ impl Keys {
     pub(crate) fn groups_live(&self, shop: &ShopId) -> String {
         format!("{}groups", self.shop_base(shop))
     }
+
     /// The agents a shopper follows, oldest first (a list).
     pub(crate) fn follows(&self, shop: &ShopId, visitor: &str) -> String {
         format!("{}fans:{visitor}", self.shop_base(shop))
@@ -128,5 +129,11 @@ mod tests {
         );
         assert_eq!(keys.agent_statuses(&shop), "qin:shop:{afu}:agents");
         assert_eq!(keys.groups_live(&shop), "qin:shop:{afu}:groups");
+        assert_eq!(keys.follows(&shop, "v1"), "qin:shop:{afu}:fans:v1");
+        assert_eq!(keys.last_agent(&shop, "v1"), "qin:shop:{afu}:last:v1");
+        assert_eq!(keys.requests(&shop), "qin:shop:{afu}:requests");
+        assert_eq!(keys.profile(&shop), "qin:shop:{afu}:profile");
+        assert_eq!(keys.routing(&conv), "qin:conv:{c1}:routing");
+        assert_eq!(keys.lease("router:afu"), "qin:lease:{router:afu}");
     }
 }

@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 /// Bound for a whole suite run.
 const SUITE_WAIT: Duration = Duration::from_secs(60);
 
-async fn connect(server: &RedisServer, prefix: &str) -> RedisStore {
+pub(super) async fn connect(server: &RedisServer, prefix: &str) -> RedisStore {
     tokio::time::timeout(WAIT, RedisStore::connect(&server.url(), prefix))
         .await
         .expect("connect timed out")
         .expect("connect")
 }
 
-async fn raw_connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
+pub(super) async fn raw_connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
     let client = redis::Client::open(server.url()).expect("client");
     tokio::time::timeout(WAIT, client.get_multiplexed_async_connection())
         .await
@@ -38,7 +38,7 @@ async fn zset_members(raw: &mut redis::aio::MultiplexedConnection, key: String) 
         .expect("ZRANGE")
 }
 
-fn sample_conversation() -> Conversation {
+pub(super) fn sample_conversation() -> Conversation {
     Conversation {
         id: ConvId::parse("c1").expect("valid id"),
         shop: ShopId::parse("afu").expect("valid id"),
