@@ -244,7 +244,7 @@ impl RouterState {
         let Some(c) = self.convs.get(conv) else {
             return;
         };
-        let (group, place) = (c.group, c.place);
+        let group = c.group;
         let holder = self.unhold(conv);
         self.convs.remove(conv);
         out.push(Decision::Released {
@@ -255,7 +255,6 @@ impl RouterState {
         if let Some(a) = holder {
             self.fill(a, out);
         }
-        let _ = place;
     }
 
     /// Sends every chat agent `a` holds back to routing (their group's other agents, else
