@@ -4,12 +4,13 @@ use crate::auth::TokenKind;
 use crate::conn::{Conn, store_error};
 use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
+use crate::routing;
 use crate::state::now_ms;
 use bytes::Bytes;
 use qin_config::{AgentConfig, ShopConfig};
 use qin_proto::{
-    AgentEvent, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, Party, ProtoError, Role,
-    ServerFrame, ShopEvent, ShopId, Welcome, topic,
+    AgentEvent, AgentId, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, GroupId, Party,
+    ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, Welcome, topic,
 };
 use qin_store::Conversation;
 use std::sync::Arc;
@@ -73,7 +74,7 @@ impl AgentSession {
         }
         conn.reply(&ServerFrame::Welcome(Welcome {
             following: Vec::new(),
-            supervisor: false,
+            supervisor: session.agent.supervisor,
             role: Role::Agent,
             shop: shop_id,
             shop_name: session.shop.name.clone(),
@@ -138,10 +139,12 @@ impl AgentSession {
                 };
                 conversation::publish(&conn.state, &c.id, Audience::Staff, &frame).await
             }
-            ClientFrame::Transfer { .. } => Err(ProtoError::new(
-                ErrorCode::Unavailable,
-                "transfers are not available yet in this version",
-            )),
+            ClientFrame::Transfer {
+                conv,
+                to_agent,
+                to_group,
+                note,
+            } => self.transfer(conn, conv, to_agent, to_group, note).await,
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Open { .. }
             | ClientFrame::Rate { .. }
@@ -164,7 +167,13 @@ impl AgentSession {
             }
         };
         match event {
-            AgentEvent::Assigned { conversation, .. } => {
+            AgentEvent::Assigned {
+                mut conversation,
+                handover,
+            } => {
+                if handover.is_some() {
+                    conversation.handover = handover;
+                }
                 let follow = conn.follow_conversation(&conversation.conv).await;
                 if let Err(e) = follow {
                     conn.error(&e, Some(conversation.conv.to_string()));
@@ -210,6 +219,39 @@ impl AgentSession {
         if let Err(e) = self.set_status(conn, AgentStatus::Offline).await {
             tracing::warn!(agent = %self.agent.id, error = %e, "could not mark disconnected agent offline");
         }
+    }
+
+    /// Hands a chat the agent holds to another agent or group: checked here, decided by
+    /// the router, which answers with `unassigned {reason: "transferred"}` or a refusal.
+    async fn transfer(
+        &self,
+        conn: &Conn,
+        conv: ConvId,
+        to_agent: Option<AgentId>,
+        to_group: Option<GroupId>,
+        note: Option<String>,
+    ) -> Result<(), ProtoError> {
+        routing::transfer_target(
+            &self.shop,
+            Some(&self.agent.id),
+            to_agent.as_ref(),
+            to_group.as_ref(),
+        )?;
+        let c = self.own(conn, &conv).await?;
+        if !c.is_open() {
+            return Err(ProtoError::new(
+                ErrorCode::Conflict,
+                format!("conversation {conv} is closed"),
+            ));
+        }
+        let request = RouterRequest::Transfer {
+            conv,
+            by: self.party.clone(),
+            to_agent,
+            to_group,
+            note,
+        };
+        routing::ask_router(&conn.state, &self.shop.id, &request).await
     }
 
     async fn set_status(&self, conn: &mut Conn, status: AgentStatus) -> Result<(), ProtoError> {

@@ -22,9 +22,21 @@ impl ApiError {
         }
     }
 
+    /// The error's code.
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.code
+    }
+
     /// A store failure, told to the client without internals.
     pub fn store(e: StoreError) -> Self {
         let e = crate::conn::store_error(e);
+        Self::new(e.code, e.message)
+    }
+}
+
+impl From<qin_proto::ProtoError> for ApiError {
+    fn from(e: qin_proto::ProtoError) -> Self {
         Self::new(e.code, e.message)
     }
 }

@@ -10,9 +10,11 @@ mod conversation;
 mod error;
 mod hub;
 mod rate;
+mod routing;
 mod shopper;
 mod socket;
 mod state;
+mod supervisor;
 mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};
@@ -34,10 +36,20 @@ pub fn app(state: GatewayState) -> Router {
         .route("/console.js", get(web::console_js))
         .route("/console.css", get(web::console_css))
         .route("/client.js", get(web::client_js))
+        .route("/supervisor", get(web::supervisor))
+        .route("/supervisor.js", get(web::supervisor_js))
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
         .route("/api/login", post(api::login))
         .route("/api/conversations/{id}/messages", get(api::messages))
+        .route("/api/conversations/{id}/routing", get(supervisor::routing))
+        .route("/api/conversations/{id}/assign", post(supervisor::assign))
+        .route(
+            "/api/shops/{shop}/profile",
+            get(supervisor::profile).put(supervisor::set_profile),
+        )
+        .route("/api/shops/{shop}/groups", get(supervisor::groups))
+        .route("/api/shops/{shop}/staff", get(supervisor::staff))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .layer(DefaultBodyLimit::max(64 * 1024))

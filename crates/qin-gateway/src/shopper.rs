@@ -4,11 +4,12 @@ use crate::auth::{Claims, TokenKind};
 use crate::conn::{Conn, store_error};
 use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
+use crate::routing;
 use crate::state::{GatewayState, now_ms, random_id};
 use qin_config::ShopConfig;
 use qin_proto::{
     AgentId, AgentStatus, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, GroupLive, Party,
-    ProtoError, Role, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
+    ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
 };
 use qin_store::Conversation;
 use std::sync::Arc;
@@ -71,8 +72,17 @@ impl ShopperSession {
             conversations.push(view(&state, &session.shop, conv).await?);
         }
         let groups = groups_live(&state, &session.shop).await?;
+        // Who the shopper follows is a nicety: a store that cannot say must not keep them
+        // from chatting.
+        let following = match session.following(&state).await {
+            Ok(agents) => agents,
+            Err(e) => {
+                tracing::warn!(visitor = %session.visitor, error = %e.message, "welcome without following");
+                Vec::new()
+            }
+        };
         conn.reply(&ServerFrame::Welcome(Welcome {
-            following: Vec::new(),
+            following,
             supervisor: false,
             role: Role::Shopper,
             shop: shop_id,
@@ -145,12 +155,19 @@ impl ShopperSession {
                     .await
                     .map_err(store_error)
             }
-            ClientFrame::Follow { .. }
-            | ClientFrame::Unfollow { .. }
-            | ClientFrame::Choose { .. } => Err(ProtoError::new(
-                ErrorCode::Unavailable,
-                "not available yet in this version",
-            )),
+            ClientFrame::Follow { agent } => self.set_follow(conn, &agent, true).await,
+            ClientFrame::Unfollow { agent } => self.set_follow(conn, &agent, false).await,
+            ClientFrame::Choose { conv, choice } => {
+                let c = self.own(conn, &conv).await?;
+                if !c.is_open() {
+                    return Err(ProtoError::new(
+                        ErrorCode::Conflict,
+                        format!("conversation {conv} is closed"),
+                    ));
+                }
+                let request = RouterRequest::Choose { conv, choice };
+                routing::ask_router(&conn.state, &self.shop.id, &request).await
+            }
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Status { .. }
             | ClientFrame::Transfer { .. }
@@ -159,6 +176,37 @@ impl ShopperSession {
                 format!("{} is for agents", frame.type_name()),
             )),
         }
+    }
+
+    /// Follows or unfollows an agent who takes chats, then tells the socket whom the shopper
+    /// follows now.
+    async fn set_follow(
+        &self,
+        conn: &mut Conn,
+        agent: &AgentId,
+        follow: bool,
+    ) -> Result<(), ProtoError> {
+        let agent = &routing::followable(&self.shop, agent)?.id;
+        let store = &conn.state.store;
+        let done = if follow {
+            store.follow(&self.shop.id, &self.visitor, agent).await
+        } else {
+            store.unfollow(&self.shop.id, &self.visitor, agent).await
+        };
+        done.map_err(store_error)?;
+        let agents = self.following(&conn.state).await?;
+        conn.reply(&ServerFrame::Following { agents });
+        Ok(())
+    }
+
+    /// The agents this shopper follows (those who can still be followed).
+    async fn following(&self, state: &GatewayState) -> Result<Vec<AgentId>, ProtoError> {
+        let stored = state
+            .store
+            .following(&self.shop.id, &self.visitor)
+            .await
+            .map_err(store_error)?;
+        Ok(routing::shown_following(&self.shop, stored))
     }
 
     async fn open(
@@ -255,7 +303,7 @@ impl Participant for ShopperSession {
 
 /// The shop's persona groups with live availability: as the router last wrote it, or
 /// (before any router ran) from the config and the agents' recorded statuses.
-async fn groups_live(
+pub(crate) async fn groups_live(
     state: &GatewayState,
     shop: &ShopConfig,
 ) -> Result<Vec<GroupLive>, ProtoError> {

@@ -1,5 +1,6 @@
-//! The pages served by the gateway: the demo storefront with the chat widget at `/` and the
-//! agent console at `/console`. Plain files compiled into the binary; no build step.
+//! The pages served by the gateway: the demo storefront with the chat widget at `/`, the
+//! agent console at `/console` and the supervisors' page at `/supervisor`. Plain files
+//! compiled into the binary; no build step.
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -27,4 +28,10 @@ asset!(widget_css, "widget.css", "text/css; charset=utf-8");
 asset!(console, "console.html", "text/html; charset=utf-8");
 asset!(console_js, "console.js", "text/javascript; charset=utf-8");
 asset!(console_css, "console.css", "text/css; charset=utf-8");
+asset!(supervisor, "supervisor.html", "text/html; charset=utf-8");
+asset!(
+    supervisor_js,
+    "supervisor.js",
+    "text/javascript; charset=utf-8"
+);
 asset!(client_js, "client.js", "text/javascript; charset=utf-8");

@@ -1,6 +1,7 @@
 // Qin agent console: logs in through POST /api/login, then handles the agent's chats over the
 // /ws/agent websocket — status, chat list with unread counts, replies with pending/sent/read
-// marks, typing, private notes, closing — and catches up with `sync` after every reconnect.
+// marks, typing, private notes, transfers with a note for the next agent, slow-reply alerts,
+// closing — and catches up with `sync` after every reconnect.
 
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
@@ -13,6 +14,14 @@ const STATUS_KEY = 'qin.agent.status';
 const PHRASES = ['亲，在的～有什么可以帮您？', '亲，今天就发～', '亲，稍等，我帮您查一下哦', '感谢亲的支持，祝您生活愉快～'];
 const MARKS = { pending: '发送中…', sent: '已发送', read: '已读', failed: '发送失败，点此重试' };
 const ENDED = { closed: '已结束 · closed', transferred: '已转出 · transferred' };
+const HANDOVER = {
+  transfer: '转接 · transfer',
+  reassign: '主管改派 · reassigned by a supervisor',
+  slow_reply: '超时未回复 · slow reply',
+  agent_gone: '原客服离开 · agent left',
+  shift_end: '交班 · shift ended',
+  overflow: '溢出 · overflow',
+};
 
 // ---- small helpers ----
 
@@ -31,6 +40,8 @@ const state = {
   shopName: '',
   maxChats: 0,
   status: null, // as the server holds it
+  staff: { groups: [], agents: [] }, // GET /api/shops/{shop}/staff: transfer targets
+  transferOpen: false,
   chats: new Map(), // conv → chat (see chatFor)
   selected: null, // conv
   scrollDown: false,
@@ -40,10 +51,11 @@ const state = {
 function chatFor(view) {
   let chat = state.chats.get(view.conv);
   if (!chat) {
-    chat = { messages: new Map(), pending: new Map(), notes: [], readSent: 0, peerRead: 0, peerTyping: 0, epoch: null };
+    chat = { messages: new Map(), pending: new Map(), notes: [], readSent: 0, peerRead: 0, peerTyping: 0, epoch: null, alert: null };
     state.chats.set(view.conv, chat);
   }
-  chat.view = view;
+  // `welcome` lists no handover: keep the one the `assigned` frame brought.
+  chat.view = { handover: view.type === 'assigned' ? undefined : chat.view?.handover, ...view };
   chat.ended = null; // why it is no longer ours, once it is not
   return chat;
 }
@@ -83,6 +95,9 @@ function onFrame(f) {
       break;
     case 'unassigned':
       if (chat) chat.ended = f.reason;
+      break;
+    case 'alert':
+      if (chat && f.kind === 'slow_reply') chat.alert = { waited_s: f.waited_s };
       break;
     case 'conversation':
       if (chat) chat.view = { ...chat.view, ...f };
@@ -124,6 +139,20 @@ function onWelcome(w) {
   for (const [conv, chat] of state.chats) if (!listed.has(conv) && !chat.ended) chat.ended = 'unassigned';
   for (const view of w.conversations) catchUp(chatFor(view));
   state.selected ??= w.conversations[0]?.conv ?? null;
+  loadStaff();
+}
+
+/** Fetches the shop's groups and agents (where a chat can be transferred to). */
+async function loadStaff() {
+  try {
+    const res = await fetch(`/api/shops/${encodeURIComponent(session.shop)}/staff`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    if (res.ok) state.staff = await res.json();
+  } catch {
+    // offline: the Transfer control lists nothing until the next welcome
+  }
+  changed();
 }
 
 /** Fetches what we missed, then retries unacknowledged sends (the server dedupes by cid). */
@@ -154,6 +183,7 @@ function onAck(chat, { cid, seq }) {
   const p = chat.pending.get(cid);
   if (!p) return;
   chat.pending.delete(cid);
+  chat.alert = null; // answered
   if (!chat.messages.has(seq)) {
     chat.messages.set(seq, { conv: chat.view.conv, seq, cid, from: state.me, kind: 'text', body: p.body, ts: p.ts });
   }
@@ -161,7 +191,10 @@ function onAck(chat, { cid, seq }) {
 
 function onMessage(chat, m) {
   chat.messages.set(m.seq, m);
-  if (isMine(m.from)) chat.pending.delete(m.cid);
+  if (isMine(m.from)) {
+    chat.pending.delete(m.cid);
+    chat.alert = null; // answered
+  }
   if (m.from.role === 'shopper') chat.peerTyping = 0;
 }
 
@@ -291,6 +324,25 @@ function retry(chat, cid) {
   changed();
 }
 
+function toggleTransfer() {
+  state.transferOpen = !state.transferOpen;
+  changed();
+}
+
+function transfer(ev) {
+  ev.preventDefault();
+  const [kind, id] = $('transfer-target').value.split(':');
+  const note = $('transfer-note').value.trim();
+  if (!id || !state.selected) return;
+  const frame = { type: 'transfer', conv: state.selected, [kind === 'agent' ? 'to_agent' : 'to_group']: id };
+  if (note) frame.note = note;
+  if (!link.send(frame)) return toast('未连接，未转接 · offline, not transferred');
+  $('transfer-note').value = '';
+  state.transferOpen = false;
+  toast('已请求转接 · transfer requested');
+  changed();
+}
+
 function note(ev) {
   ev.preventDefault();
   const text = $('note-input').value.trim();
@@ -365,12 +417,15 @@ function updateItem(li, { conv, chat }) {
   li.classList.toggle('ended', !!chat.ended);
   li.firstChild.setAttribute('aria-current', String(conv === state.selected));
   const badge = h('span', { class: 'unread', testid: 'chat-unread', hidden: !unread }, unread > 99 ? '99+' : String(unread));
+  const alerted = !!chat.alert && !chat.ended;
+  const alarm = h('span', { class: 'alarm', testid: 'chat-alert', title: '买家等待回复 · waiting for a reply', hidden: !alerted }, '⏰');
+  li.classList.toggle('alerted', alerted);
   li.firstChild.replaceChildren(
     h('span', { class: 'avatar' }, [...name][0]),
     h('span', { class: 'chat-main' },
       h('span', { class: 'chat-top' }, h('strong', {}, name), h('span', { class: 'chat-time' }, last ? clock(last.ts) : '')),
       h('span', { class: 'chat-preview' }, preview)),
-    badge);
+    alarm, badge);
   li.lastChild.hidden = !chat.ended;
 }
 
@@ -383,10 +438,49 @@ function renderPane(chat) {
   $('chat-avatar').textContent = [...name][0];
   $('chat-shopper').textContent = name;
   $('chat-meta').textContent = [chat.view.group, chat.view.conv, chat.ended && (ENDED[chat.ended] ?? chat.ended)].filter(Boolean).join(' · ');
-  for (const id of ['close-chat', 'reply-input', 'reply-send', 'note-input', 'note-send']) $(id).disabled = !!chat.ended;
+  for (const id of ['close-chat', 'reply-input', 'reply-send', 'note-input', 'note-send', 'transfer-toggle']) $(id).disabled = !!chat.ended;
   $('phrases').hidden = !!chat.ended;
+  renderHandover(chat);
+  renderAlert(chat);
+  renderTransfer(chat);
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
   renderThread(chat, stick);
+}
+
+/** How a chat that came from another agent got here, with the note left for us. */
+function renderHandover(chat) {
+  const ho = chat.view.handover;
+  $('handover').hidden = !ho;
+  if (!ho) return;
+  const from = ho.from ? (state.staff.agents.find((a) => a.id === ho.from)?.name ?? ho.from) : '';
+  $('handover').dataset.reason = ho.reason;
+  $('handover').replaceChildren(
+    h('strong', {}, `${from ? `由 ${from} 转入 · from ${from}` : '转入 · handed over'} — ${HANDOVER[ho.reason] ?? ho.reason}`),
+    ho.note ? h('span', { testid: 'handover-note' }, `备注 note: ${ho.note}`) : null);
+}
+
+function renderAlert(chat) {
+  $('slow-alert').hidden = !chat.alert || !!chat.ended;
+  if (chat.alert) $('slow-alert').textContent = `⏰ 买家已等待 ${chat.alert.waited_s} 秒未获回复 · The shopper has waited ${chat.alert.waited_s} s for a reply`;
+}
+
+/** The transfer form: any group, or any other agent who takes chats. */
+function renderTransfer(chat) {
+  $('transfer-form').hidden = !state.transferOpen || !!chat.ended;
+  if ($('transfer-form').hidden) return;
+  const select = $('transfer-target');
+  const options = [
+    ...state.staff.groups.map((g) => [`group:${g.id}`, `组 group · ${g.name}`]),
+    ...state.staff.agents
+      .filter((a) => a.id !== state.me?.id && a.max_chats > 0)
+      .map((a) => [`agent:${a.id}`, `客服 agent · ${a.name} (${a.group}, ${a.status})`]),
+  ];
+  const key = options.map(([v]) => v).join();
+  if (select.dataset.key === key) return; // keep the agent's pick while they fill the note
+  const picked = select.value;
+  select.dataset.key = key;
+  select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
+  if (options.some(([v]) => v === picked)) select.value = picked;
 }
 
 /** Messages in seq order, with private notes slotted in by time, then unacknowledged sends. */
@@ -456,6 +550,8 @@ $('reply-input').addEventListener('keydown', (e) => {
   }
 });
 $('note-form').addEventListener('submit', note);
+$('transfer-toggle').addEventListener('click', toggleTransfer);
+$('transfer-form').addEventListener('submit', transfer);
 $('phrases').append(...PHRASES.map((text) => h('button', {
   type: 'button', class: 'phrase', testid: 'phrase',
   onclick: () => {

@@ -1,6 +1,7 @@
 // Qin chat widget for a shop's storefront: the shopper picks a persona group, chats with the
 // assigned agent over the /ws/shopper websocket, sees queue position, typing and read marks,
-// and rates the chat. Mounts into <div data-qin-widget data-shop="…">; needs only ./client.js.
+// follows agents they like (☆/★), chooses between waiting for a busy favourite and any agent
+// of the group, and rates the chat. Mounts into <div data-qin-widget data-shop="…">; needs only ./client.js.
 
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
@@ -27,6 +28,7 @@ const keys = {
 // ---- small helpers ----
 
 const eta = (s) => (s == null ? '' : s < 60 ? `，约 ${s} 秒` : `，约 ${Math.round(s / 60)} 分钟`);
+const etaEn = (s) => (s == null ? '' : ` (about ${Math.max(1, Math.round(s / 60))} min)`);
 
 // ---- state ----
 
@@ -35,6 +37,8 @@ const state = {
   retryMs: 0,
   shopName: '',
   groups: [],
+  following: [], // ids of the agents this shopper follows
+  keptWaiting: null, // conv for which the shopper chose to keep waiting for their agent
   opening: false, // an `open` is on its way
   conv: null, // ConversationView of the current chat; null while picking a group
   messages: new Map(), // seq → message of the current chat
@@ -62,6 +66,9 @@ function onFrame(f) {
       break;
     case 'groups':
       state.groups = f.groups;
+      break;
+    case 'following':
+      state.following = f.agents;
       break;
     case 'conversation':
       state.opening = false;
@@ -97,6 +104,7 @@ function onWelcome(w) {
   if (w.token) localStorage.setItem(keys.token, w.token);
   state.shopName = w.shop_name;
   state.groups = w.groups ?? [];
+  state.following = w.following ?? [];
   state.opening = false; // an `open` lost with the old socket shows up below, or not at all
   link.healthy();
   const same = state.conv && w.conversations.find((c) => c.conv === state.conv.conv);
@@ -243,6 +251,21 @@ function retry(cid) {
   changed();
 }
 
+function toggleFollow() {
+  const agent = state.conv?.agent?.id;
+  if (!agent) return;
+  const type = state.following.includes(agent) ? 'unfollow' : 'follow';
+  if (!link.send({ type, agent })) toast('未连接 · offline');
+}
+
+/** Answers the offer made while the shopper's agent is busy: `wait` or `any_agent`. */
+function choose(choice) {
+  const conv = state.conv.conv;
+  if (!link.send({ type: 'choose', conv, choice })) return toast('未连接 · offline');
+  if (choice === 'wait') state.keptWaiting = conv;
+  changed();
+}
+
 function rate(score) {
   if (link.send({ type: 'rate', conv: state.conv.conv, score })) state.rated = score;
   changed();
@@ -270,7 +293,12 @@ function buildUi() {
   ui.title = h('strong', {});
   ui.conn = h('span', { class: 'qin-conn', testid: 'conn-status' });
   ui.endChat = h('button', { class: 'qin-end', type: 'button', testid: 'close-chat', onclick: () => link.send({ type: 'close', conv: state.conv.conv }) }, '结束对话');
-  ui.status = h('div', { class: 'qin-status', testid: 'conv-status' });
+  ui.statusText = h('span', { class: 'qin-status-text' });
+  ui.follow = h('button', { class: 'qin-follow', type: 'button', testid: 'follow-toggle', onclick: toggleFollow });
+  ui.status = h('div', { class: 'qin-status', testid: 'conv-status' }, ui.statusText, ui.follow);
+  ui.wait = h('button', { class: 'qin-choice', type: 'button', testid: 'choose-wait', onclick: () => choose('wait') }, '继续等待 · Keep waiting');
+  ui.any = h('button', { class: 'qin-choice', type: 'button', testid: 'choose-any', onclick: () => choose('any_agent') });
+  ui.offer = h('div', { class: 'qin-offer', testid: 'busy-offer' }, ui.wait, ui.any);
   ui.groupList = h('div', { class: 'qin-group-list' });
   ui.groups = h('div', { class: 'qin-groups', testid: 'group-picker' },
     h('p', { class: 'qin-hello' }, '亲，欢迎光临！选一位合您口味的客服吧～'),
@@ -294,7 +322,7 @@ function buildUi() {
       h('div', { class: 'qin-title' }, ui.title, ui.conn),
       ui.endChat,
       h('button', { class: 'qin-min', type: 'button', 'aria-label': '收起 Minimize', onclick: () => setPanel(false) }, '×')),
-    ui.status, ui.groups, ui.thread, ui.typing, ui.closed, ui.composer, ui.toast);
+    ui.status, ui.offer, ui.groups, ui.thread, ui.typing, ui.closed, ui.composer, ui.toast);
   mount.append(ui.launcher, ui.panel);
   return ui;
 }
@@ -336,7 +364,9 @@ function render() {
   ui.conn.textContent = connText();
   ui.status.hidden = !conv && !state.opening;
   ui.status.dataset.state = conv?.state ?? 'opening';
-  ui.status.textContent = statusText();
+  ui.statusText.textContent = statusText();
+  renderFollow();
+  renderOffer();
   ui.groups.hidden = !!conv;
   ui.thread.hidden = !conv;
   ui.endChat.hidden = !conv || closed;
@@ -367,12 +397,35 @@ function statusText() {
     case 'queued':
       return `排队中，前面还有 ${pos - 1} 位${eta(c.eta_s)} · You are number ${pos} in the queue`;
     case 'waiting_agent':
-      return `正在等待 ${name} 接待${eta(c.eta_s)} · Waiting for ${name}`;
+      return `${name} 正忙，您在 TA 的队列中排第 ${pos} 位${eta(c.eta_s)} · ${name} is busy — you are #${pos} in their queue${etaEn(c.eta_s)}`;
     case 'assigned':
       return `${name} 为您服务 · ${name} is helping you`;
     default:
       return '对话已结束 · Chat closed';
   }
+}
+
+/** The ☆/★ toggle on the name of the chat's agent. */
+function renderFollow() {
+  const c = state.conv;
+  const agent = c?.agent;
+  ui.follow.hidden = !agent || c.state === 'closed' || state.link !== 'online';
+  if (ui.follow.hidden) return;
+  const followed = state.following.includes(agent.id);
+  ui.follow.dataset.followed = String(followed);
+  ui.follow.setAttribute('aria-pressed', String(followed));
+  ui.follow.textContent = followed ? `★ 已关注 ${agent.name} · following` : `☆ 关注 ${agent.name} · follow`;
+  ui.follow.title = followed ? '取消关注 · Unfollow' : '下次优先由 TA 接待 · Chat with them first next time';
+}
+
+/** While the shopper waits for one busy agent: keep waiting, or any agent of the group now. */
+function renderOffer() {
+  const c = state.conv;
+  ui.offer.hidden = c?.state !== 'waiting_agent' || state.keptWaiting === c.conv;
+  if (ui.offer.hidden) return;
+  const group = state.groups.find((g) => g.id === c.group)?.name ?? c.group;
+  ui.any.textContent = `${group}任意客服 · Any ${group} agent now`;
+  ui.wait.disabled = ui.any.disabled = state.link !== 'online';
 }
 
 function buildGroup({ g }) {

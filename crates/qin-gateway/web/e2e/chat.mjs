@@ -1,6 +1,7 @@
 // Browser end-to-end test of Qin's web front-ends against a running gateway: an agent logs into
 // the console and goes online, a shopper opens the storefront widget and asks a question, each
-// sees the other's message. Usage: node chat.mjs http://127.0.0.1:18080
+// sees the other's message; the shopper follows the agent (★, kept across a reload); the
+// supervisor (zhuguan) logs into /supervisor and reads why the chat went to that agent. Usage: node chat.mjs http://127.0.0.1:18080
 // (after `npm install`; uses /usr/bin/chromium, or the browser named by $CHROMIUM).
 
 import { mkdtemp } from 'node:fs/promises';
@@ -111,7 +112,40 @@ async function run() {
     await message(shopper, 'bot').waitFor();
   });
 
-  await step('no JavaScript errors on either page', async () => {
+  await step('shopper follows 安红 (☆ becomes ★)', async () => {
+    await shopper.locator('[data-testid="follow-toggle"][data-followed="false"]').click();
+    await shopper.locator('[data-testid="follow-toggle"][data-followed="true"]').waitFor();
+  });
+
+  await step('the ★ survives a reload of the storefront', async () => {
+    await shopper.reload();
+    await shopper.locator('[data-testid="conn-status"][data-state="online"]').waitFor();
+    if (!(await shopper.getByTestId('widget-panel').isVisible())) await shopper.getByTestId('widget-launcher').click();
+    await shopper.locator('[data-testid="follow-toggle"][data-followed="true"]').waitFor();
+  });
+
+  let boss;
+  await step('supervisor zhuguan logs into /supervisor and sees the groups', async () => {
+    boss = await newPage('supervisor');
+    await boss.goto(`${base}/supervisor`);
+    await boss.getByTestId('login-shop').fill('afu');
+    await boss.getByTestId('login-agent').fill('zhuguan');
+    await boss.getByTestId('login-password').fill('qin-demo');
+    await boss.getByTestId('login-submit').click();
+    await boss.locator('[data-testid="group-row"][data-group="lady"]').waitFor();
+  });
+
+  await step("supervisor reads the chat's routing decisions", async () => {
+    await boss.getByTestId('conv-input').fill(conv);
+    await boss.getByTestId('conv-show').click();
+    const decision = boss.locator('[data-testid="decision"]', { hasText: 'anhong' }).first();
+    await decision.waitFor();
+    const rule = await decision.getAttribute('data-rule');
+    if (!rule) throw new Error('a routing decision without a rule');
+    await decision.locator('[data-testid="candidate"]', { hasText: 'anhong' }).first().waitFor();
+  });
+
+  await step('no JavaScript errors on any page', async () => {
     if (jsErrors.length) throw new Error(jsErrors.join('\n'));
   });
 }

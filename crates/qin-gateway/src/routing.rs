@@ -1,0 +1,155 @@
+//! What the gateway checks before asking the shop's router for something (a transfer, a
+//! shopper's choice, a profile switch), and how it asks: the request is queued in the store
+//! (so none is lost while no router runs), then the router is nudged on the shop topic.
+
+use crate::conn::store_error;
+use crate::conversation::tell_services;
+use crate::state::GatewayState;
+use qin_config::{AgentConfig, ShopConfig};
+use qin_proto::{AgentId, ErrorCode, GroupId, ProtoError, RouterRequest, ShopEvent, ShopId};
+
+/// Queues `request` for `shop`'s router and nudges it. Fails (`unavailable`) only when the
+/// store did not take the request; a lost nudge is harmless, the router also reads its inbox
+/// periodically.
+pub(crate) async fn ask_router(
+    state: &GatewayState,
+    shop: &ShopId,
+    request: &RouterRequest,
+) -> Result<(), ProtoError> {
+    let json = serde_json::to_string(request)
+        .map_err(|e| ProtoError::new(ErrorCode::Internal, format!("encode request: {e}")))?;
+    state
+        .store
+        .push_request(shop, &json)
+        .await
+        .map_err(store_error)?;
+    tell_services(state, shop, &ShopEvent::RequestPending).await;
+    Ok(())
+}
+
+/// Whether `agent` takes chats at all: a supervisor with `max_chats = 0` only supervises.
+pub(crate) fn takes_chats(agent: &AgentConfig) -> bool {
+    agent.max_chats > 0
+}
+
+/// The agent a shopper may follow: configured in the shop and taking chats (`not_found`).
+pub(crate) fn followable<'a>(
+    shop: &'a ShopConfig,
+    agent: &AgentId,
+) -> Result<&'a AgentConfig, ProtoError> {
+    shop.agent(agent)
+        .filter(|a| takes_chats(a))
+        .ok_or_else(|| ProtoError::new(ErrorCode::NotFound, format!("no agent {agent}")))
+}
+
+/// Stored follows as shown to the shopper: only agents who can still be followed.
+pub(crate) fn shown_following(shop: &ShopConfig, stored: Vec<AgentId>) -> Vec<AgentId> {
+    stored
+        .into_iter()
+        .filter(|a| followable(shop, a).is_ok())
+        .collect()
+}
+
+/// Checks a transfer's target: exactly one of agent and group (`bad_frame`), an agent of the
+/// shop other than `sender` (`not_found`, `bad_frame`), or a group of the shop (`not_found`).
+pub(crate) fn transfer_target(
+    shop: &ShopConfig,
+    sender: Option<&AgentId>,
+    to_agent: Option<&AgentId>,
+    to_group: Option<&GroupId>,
+) -> Result<(), ProtoError> {
+    match (to_agent, to_group) {
+        (Some(agent), None) => {
+            if shop.agent(agent).is_none() {
+                return Err(ProtoError::new(
+                    ErrorCode::NotFound,
+                    format!("no agent {agent}"),
+                ));
+            }
+            if sender == Some(agent) {
+                return Err(ProtoError::bad_frame("cannot transfer a chat to yourself"));
+            }
+            Ok(())
+        }
+        (None, Some(group)) => match shop.group(group) {
+            Some(_) => Ok(()),
+            None => Err(ProtoError::new(
+                ErrorCode::NotFound,
+                format!("no persona group {group}"),
+            )),
+        },
+        (None, None) => Err(ProtoError::bad_frame("name an agent or a group to move to")),
+        (Some(_), Some(_)) => Err(ProtoError::bad_frame(
+            "name an agent or a group to move to, not both",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> ShopConfig {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
+        let config = qin_config::Config::load(std::path::Path::new(path)).expect("demo config");
+        let mut shop = config.shops[0].clone();
+        let mut boss = shop.agents[0].clone();
+        boss.id = AgentId::parse("boss").unwrap();
+        boss.supervisor = true;
+        boss.max_chats = 0;
+        shop.agents.retain(|a| a.id != boss.id);
+        shop.agents.push(boss);
+        shop
+    }
+
+    fn agent(id: &str) -> AgentId {
+        AgentId::parse(id).unwrap()
+    }
+
+    fn group(id: &str) -> GroupId {
+        GroupId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn only_agents_who_take_chats_can_be_followed() {
+        let shop = shop();
+        assert!(followable(&shop, &agent("anhong")).is_ok());
+        assert_eq!(
+            followable(&shop, &agent("nobody")).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            followable(&shop, &agent("boss")).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        let shown = shown_following(&shop, vec![agent("boss"), agent("gone"), agent("pili")]);
+        assert_eq!(shown, vec![agent("pili")]);
+    }
+
+    #[test]
+    fn transfer_targets_are_checked() {
+        let shop = shop();
+        let me = agent("anhong");
+        let check = |a: Option<&str>, g: Option<&str>| {
+            transfer_target(
+                &shop,
+                Some(&me),
+                a.map(agent).as_ref(),
+                g.map(group).as_ref(),
+            )
+            .map_err(|e| e.code)
+        };
+        assert_eq!(check(Some("xiaoya"), None), Ok(()));
+        assert_eq!(check(None, Some("bold")), Ok(()));
+        assert_eq!(check(Some("anhong"), None), Err(ErrorCode::BadFrame));
+        assert_eq!(check(Some("nobody"), None), Err(ErrorCode::NotFound));
+        assert_eq!(check(None, Some("nogroup")), Err(ErrorCode::NotFound));
+        assert_eq!(check(None, None), Err(ErrorCode::BadFrame));
+        assert_eq!(
+            check(Some("xiaoya"), Some("bold")),
+            Err(ErrorCode::BadFrame)
+        );
+        // A supervisor moves anyone's chat, to any agent.
+        assert!(transfer_target(&shop, None, Some(&me), None).is_ok());
+    }
+}
