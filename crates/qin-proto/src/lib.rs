@@ -8,6 +8,7 @@ pub mod event;
 pub mod frame;
 pub mod ids;
 pub mod limits;
+pub mod phrase;
 pub mod topic;
 
 pub use error::{ErrorCode, ProtoError};
@@ -20,6 +21,7 @@ pub use frame::{
 };
 pub use ids::{AgentId, ConvId, GroupId, ShopId, VisitorId};
 pub use limits::Limits;
+pub use phrase::{MAX_PHRASES, MAX_SHORTCUT_CHARS, Phrase};
 
 /// Milliseconds since the Unix epoch, the unit of every `ts` on the wire.
 pub type Millis = i64;
