@@ -15,6 +15,7 @@ async fn node(config: &qin_config::Config, roles: &str, backend: &Backend) -> No
         roles,
         backend: backend.clone(),
         listen: "127.0.0.1:0".into(),
+        config_file: None,
     })
     .await
     .expect("node starts")

@@ -5,6 +5,7 @@ mod agent;
 mod api;
 mod auth;
 mod catch_up;
+mod config_reload;
 mod conn;
 mod conversation;
 mod error;
@@ -19,7 +20,7 @@ mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};
 pub use socket::{CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
-pub use state::GatewayState;
+pub use state::{GatewayState, Reload, Shops};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -50,6 +51,10 @@ pub fn app(state: GatewayState) -> Router {
         )
         .route("/api/shops/{shop}/groups", get(supervisor::groups))
         .route("/api/shops/{shop}/staff", get(supervisor::staff))
+        .route(
+            "/api/shops/{shop}/config/reload",
+            post(config_reload::reload),
+        )
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .layer(DefaultBodyLimit::max(64 * 1024))

@@ -7,7 +7,7 @@ use qin_config::{Config, ShopConfig};
 use qin_proto::{AgentId, Millis, ShopId};
 use qin_store::Store;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -28,7 +28,10 @@ pub struct GatewayState {
     pub shutdown: CancellationToken,
     /// Every open socket's task, so a shutdown can wait for their goodbyes.
     pub(crate) sockets: TaskTracker,
-    shops: Arc<HashMap<ShopId, Arc<ShopConfig>>>,
+    shops: Shops,
+    /// Reloads the config file (`POST /api/shops/{shop}/config/reload`); `None` when the
+    /// node was started without one.
+    pub reload: Option<Reload>,
     agent_sockets: Arc<Mutex<HashMap<(ShopId, AgentId), usize>>>,
 }
 
@@ -50,11 +53,8 @@ impl GatewayState {
         secret: &[u8],
         shutdown: CancellationToken,
     ) -> Self {
-        let shops = config
-            .shops
-            .iter()
-            .map(|s| (s.id.clone(), Arc::new(s.clone())))
-            .collect();
+        let shops = Shops::default();
+        shops.replace(&config.shops);
         Self {
             hub: Hub::new(bus.clone(), store.clone()),
             config,
@@ -63,14 +63,20 @@ impl GatewayState {
             tokens: Tokens::new(secret),
             shutdown,
             sockets: TaskTracker::new(),
-            shops: Arc::new(shops),
+            shops,
+            reload: None,
             agent_sockets: Arc::default(),
         }
     }
 
-    /// A shop's configuration.
+    /// A shop's configuration as now in force (a reload replaces it for later calls).
     pub fn shop(&self, id: &ShopId) -> Option<Arc<ShopConfig>> {
-        self.shops.get(id).cloned()
+        self.shops.get(id)
+    }
+
+    /// The handle that swaps the shops' configuration on a reload.
+    pub fn shops(&self) -> Shops {
+        self.shops.clone()
     }
 
     /// Counts an agent's socket on this gateway; returns how many it now has.
@@ -96,6 +102,38 @@ impl GatewayState {
             sockets.remove(&key);
         }
         left
+    }
+}
+
+/// Reloads the config file; `Ok` names the shops now in force, `Err` says what is wrong
+/// (naming the key) and the old config stays.
+pub type Reload = Arc<dyn Fn() -> Result<Vec<String>, String> + Send + Sync>;
+
+/// The shops' configuration, swapped whole by a reload; readers get an `Arc` of the
+/// version in force when they ask.
+#[derive(Clone, Default)]
+pub struct Shops(Arc<RwLock<HashMap<ShopId, Arc<ShopConfig>>>>);
+
+impl Shops {
+    /// Puts `shops` in force.
+    pub fn replace(&self, shops: &[ShopConfig]) {
+        let map = shops
+            .iter()
+            .map(|s| (s.id.clone(), Arc::new(s.clone())))
+            .collect();
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = map;
+    }
+
+    fn get(&self, id: &ShopId) -> Option<Arc<ShopConfig>> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn len(&self) -> usize {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 

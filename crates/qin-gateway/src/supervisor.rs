@@ -27,7 +27,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// The verified claims of the request's Bearer token (401 otherwise).
-fn claims(state: &GatewayState, headers: &HeaderMap) -> Result<Claims, ApiError> {
+pub(crate) fn claims(state: &GatewayState, headers: &HeaderMap) -> Result<Claims, ApiError> {
     bearer(headers)
         .and_then(|t| state.tokens.verify(t, now_ms()))
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "a valid Bearer token is required"))
@@ -50,7 +50,7 @@ fn staff_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiError>
 }
 
 /// The supervisor behind `claims` in `shop` (403 for anyone else).
-fn supervisor_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiError> {
+pub(crate) fn supervisor_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiError> {
     let agent = staff_of(shop, claims)?;
     if !agent.supervisor {
         return Err(ApiError::new(
@@ -62,7 +62,7 @@ fn supervisor_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiE
 }
 
 /// The shop of the path (404 if unknown).
-fn shop_of(state: &GatewayState, id: String) -> Result<Arc<ShopConfig>, ApiError> {
+pub(crate) fn shop_of(state: &GatewayState, id: String) -> Result<Arc<ShopConfig>, ApiError> {
     ShopId::parse(id)
         .and_then(|id| state.shop(&id))
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such shop"))

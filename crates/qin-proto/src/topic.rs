@@ -22,3 +22,9 @@ pub fn shop(shop: &ShopId) -> String {
 pub fn groups(shop: &ShopId) -> String {
     format!("groups.{shop}")
 }
+
+/// Deployment-wide notices between nodes, e.g. `reload <node>`: a node reloaded its config
+/// file, the others should reload theirs.
+pub fn control() -> String {
+    "control".to_owned()
+}

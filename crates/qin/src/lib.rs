@@ -3,8 +3,11 @@
 //! binary and the integration tests use it.
 
 pub mod node;
+pub mod reload;
 pub mod roles;
 mod secret;
+mod workers;
 
 pub use node::{Backend, Node, NodeOptions};
+pub use reload::Reloader;
 pub use roles::{Role, Roles};

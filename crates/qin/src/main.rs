@@ -126,16 +126,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.server.data_dir = (!dir.is_empty()).then_some(dir);
     }
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(run(config, args.roles))
+    runtime.block_on(run(config, args.roles, args.config))
 }
 
-async fn run(config: Config, roles: Roles) -> anyhow::Result<()> {
+async fn run(config: Config, roles: Roles, file: PathBuf) -> anyhow::Result<()> {
     let backend = Backend::from_config(&config);
     let options = NodeOptions {
         listen: config.server.listen.clone(),
         backend: backend.clone(),
         roles: roles.clone(),
         config,
+        config_file: Some(file),
     };
     let mut node = Node::start(options).await?;
     tracing::info!(%roles, ?backend, "qin started");
@@ -149,6 +150,9 @@ async fn run(config: Config, roles: Roles) -> anyhow::Result<()> {
         println!("  Stop with Ctrl-C.");
         println!();
     }
+    if let Some(reloader) = node.reloader.clone() {
+        tokio::spawn(reload_on_hangup(reloader));
+    }
     let stop = node.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -158,6 +162,25 @@ async fn run(config: Config, roles: Roles) -> anyhow::Result<()> {
     let result = node.wait().await;
     node.stop().await;
     result
+}
+
+/// `kill -HUP`: re-read the config file; a bad one is logged and the old one stays.
+async fn reload_on_hangup(reloader: std::sync::Arc<qin::Reloader>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload through the supervisors' API");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let reloader = reloader.clone();
+        match tokio::task::spawn_blocking(move || reloader.reload()).await {
+            Ok(Ok(shops)) => tracing::info!(?shops, "SIGHUP: config reloaded"),
+            Ok(Err(problem)) => {
+                tracing::error!(%problem, "SIGHUP: config refused; the old config stays")
+            }
+            Err(e) => tracing::error!(%e, "SIGHUP: reload failed"),
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -1,6 +1,8 @@
 //! A running Qin node: the backends it talks to, the roles it runs, and its orderly stop.
 
+use crate::reload::Reloader;
 use crate::roles::{Role, Roles};
+use crate::workers;
 use anyhow::Context;
 use qin_bus::{Bus, MemoryBus, RedisBus};
 use qin_config::Config;
@@ -11,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -107,6 +110,9 @@ pub struct NodeOptions {
     pub backend: Backend,
     /// Address for the gateway (port 0 picks a free one).
     pub listen: String,
+    /// The file `config` came from, re-read on a reload (SIGHUP, supervisors' API); `None`:
+    /// no reload.
+    pub config_file: Option<PathBuf>,
 }
 
 /// A started node.
@@ -114,6 +120,8 @@ pub struct NodeOptions {
 pub struct Node {
     /// Where the gateway listens, if this node runs one.
     pub addr: Option<SocketAddr>,
+    /// Re-reads the config file, if the node has one.
+    pub reloader: Option<Arc<Reloader>>,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
 }
@@ -128,6 +136,7 @@ impl Node {
             roles,
             backend,
             listen,
+            config_file,
         } = options;
         let (store, bus) = backend.connect().await?;
         if let Backend::File { .. } = backend {
@@ -138,37 +147,50 @@ impl Node {
         let config = Arc::new(config);
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        if roles.has(Role::Router) {
-            for shop in &config.shops {
-                let shop = Arc::new(shop.clone());
-                let (store, bus, stop) = (store.clone(), bus.clone(), shutdown.clone());
-                tasks.spawn(async move {
-                    qin_router::run(shop, store, bus, stop)
-                        .await
-                        .context("router stopped")
-                });
-            }
+        let (config_tx, config_rx) = watch::channel(config.clone());
+        if roles.has(Role::Router) || roles.has(Role::Autoreply) {
+            let (roles, store, bus, stop) =
+                (roles.clone(), store.clone(), bus.clone(), shutdown.clone());
+            tasks.spawn(workers::run(roles, config_rx, store, bus, stop));
         }
-        if roles.has(Role::Autoreply) {
-            for shop in &config.shops {
-                let shop = Arc::new(shop.clone());
-                let (store, bus, stop) = (store.clone(), bus.clone(), shutdown.clone());
-                tasks.spawn(async move {
-                    qin_autoreply::run(shop, store, bus, stop)
-                        .await
-                        .context("auto-reply stopped")
-                });
-            }
-        }
-        let mut addr = None;
+        let (mut addr, mut listener, mut gateway, mut gateway_shops) = (None, None, None, None);
         if roles.has(Role::Gateway) {
             let secret = crate::secret::token_secret(&config, &backend)?;
             let shared = matches!(backend, Backend::Redis { .. });
-            let listener = listen_on(&listen, shared)
+            let bound = listen_on(&listen, shared)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            addr = Some(listener.local_addr()?);
-            let state = GatewayState::new(config.clone(), store, bus, &secret, shutdown.clone());
+            addr = Some(bound.local_addr()?);
+            listener = Some(bound);
+            let state = GatewayState::new(
+                config.clone(),
+                store,
+                bus.clone(),
+                &secret,
+                shutdown.clone(),
+            );
+            gateway_shops = Some(state.shops());
+            gateway = Some(state);
+        }
+        let reloader = config_file
+            .map(|file| Arc::new(Reloader::new(file, config_tx, gateway_shops, bus.clone())));
+        if let Some(reloader) = &reloader {
+            let follower = reloader.clone().follow_others();
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                tokio::select! {
+                    () = follower => {}
+                    () = stop.cancelled() => {}
+                }
+                Ok(())
+            });
+        }
+        if let Some(mut state) = gateway {
+            let listener = listener.context("gateway without a listener")?;
+            if let Some(reloader) = &reloader {
+                let reloader = reloader.clone();
+                state.reload = Some(Arc::new(move || reloader.reload()));
+            }
             tasks.spawn(async move {
                 qin_gateway::serve(listener, state)
                     .await
@@ -177,6 +199,7 @@ impl Node {
         }
         Ok(Self {
             addr,
+            reloader,
             shutdown,
             tasks,
         })

@@ -120,6 +120,7 @@ async fn redis_gateways_share_one_port_embedded_ones_do_not() {
             roles: "gateway".parse().expect("roles"),
             backend,
             listen: addr.to_string(),
+            config_file: None,
         })
     };
     let gw2 = on_same_port(backend)

@@ -23,6 +23,7 @@ pub async fn start(config: Config, roles: &str, backend: Backend) -> Node {
         roles,
         backend,
         listen: "127.0.0.1:0".into(),
+        config_file: None,
     })
     .await
     .expect("node starts")

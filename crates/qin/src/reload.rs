@@ -1,0 +1,106 @@
+//! Config reload without a restart (SIGHUP, a supervisor's `POST .../config/reload`, or
+//! another node's notice on the bus): the file is read and validated; if anything is wrong
+//! the old config stays in force and the problem (naming the key) is returned. Shops, their
+//! groups, agents, rules and schedules change; `[server]` and `[limits]` keep their values
+//! until the next restart.
+
+use bytes::Bytes;
+use qin_bus::Bus;
+use qin_config::Config;
+use qin_gateway::Shops;
+use qin_proto::topic;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// Reloads one node's config file and puts it in force.
+pub struct Reloader {
+    file: PathBuf,
+    config: watch::Sender<Arc<Config>>,
+    gateway: Option<Shops>,
+    bus: Arc<dyn Bus>,
+    /// This node, so it ignores its own notices.
+    node: String,
+    /// The file's text last put in force: an unchanged file restarts nothing.
+    last: Mutex<String>,
+}
+
+impl std::fmt::Debug for Reloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reloader")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reloader {
+    pub(crate) fn new(
+        file: PathBuf,
+        config: watch::Sender<Arc<Config>>,
+        gateway: Option<Shops>,
+        bus: Arc<dyn Bus>,
+    ) -> Self {
+        let last = std::fs::read_to_string(&file).unwrap_or_default();
+        Self {
+            file,
+            config,
+            gateway,
+            bus,
+            node: format!("{:016x}", rand::random::<u64>()),
+            last: Mutex::new(last),
+        }
+    }
+
+    /// Reads, validates and puts the file in force; the shops now in force, or what is wrong.
+    pub fn reload(&self) -> Result<Vec<String>, String> {
+        let shown = self.file.display().to_string();
+        let text =
+            std::fs::read_to_string(&self.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let mut next = Config::parse(&text, &shown).map_err(|e| e.to_string())?;
+        qin_config::apply_env(&mut next, |k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
+        let shops: Vec<String> = next.shops.iter().map(|s| s.id.to_string()).collect();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if *last == text {
+            return Ok(shops);
+        }
+        let current = self.config.borrow().clone();
+        next.server = current.server.clone();
+        next.limits = current.limits.clone();
+        if let Some(gateway) = &self.gateway {
+            gateway.replace(&next.shops);
+        }
+        self.config.send_replace(Arc::new(next));
+        *last = text;
+        tracing::info!(file = %shown, ?shops, "config reloaded");
+        let notice = Bytes::from(format!("reload {}", self.node));
+        let bus = self.bus.clone();
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                if let Err(error) = bus.publish(&topic::control(), notice).await {
+                    tracing::warn!(%error, "cannot tell other nodes to reload");
+                }
+            });
+        }
+        Ok(shops)
+    }
+
+    /// Reloads when another node says it did, until the bus goes away.
+    pub(crate) async fn follow_others(self: Arc<Self>) {
+        let Ok(mut notices) = self.bus.subscribe(&topic::control()).await else {
+            tracing::warn!("cannot follow other nodes' reload notices");
+            return;
+        };
+        while let Some(payload) = notices.recv().await {
+            let text = String::from_utf8_lossy(&payload);
+            let Some(node) = text.strip_prefix("reload ") else {
+                continue;
+            };
+            if node == self.node {
+                continue;
+            }
+            if let Err(problem) = self.reload() {
+                tracing::warn!(%problem, "another node reloaded, but this node's file is refused; the old config stays");
+            }
+        }
+    }
+}
