@@ -1,9 +1,19 @@
 //! Opening hours, holidays, special days and agents' shifts in the shop's time zone: pure
-//! functions of a timestamp (ms since the epoch), cheap enough to check 1,000 agents a second.
+//! functions of a timestamp (`now`, ms since the epoch), cheap enough to check 1,000 agents a
+//! second.
+//!
+//! A window such as `daily 22:00-06:00` whose end is not after its start crosses midnight and
+//! *belongs to the day it starts*. That rule also settles holidays and special days: a dated
+//! entry replaces the windows that start on that date, and only those. So with
+//! `daily 22:00-06:00` and a holiday on the 25th, the 24th's night still runs until 06:00 on
+//! the 25th (nobody is sent home at midnight), the 25th's own night window does not open, and
+//! the 26th 00:00-06:00 is closed too (it is the tail of the 25th's window). A special day's
+//! window may cross midnight in the same way and runs into the next date whatever that date
+//! is (even a holiday).
 
 use crate::HoursConfig;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, Zoned};
 use std::collections::HashMap;
 
@@ -26,11 +36,14 @@ impl Window {
     }
 }
 
-/// A set of weekly windows, e.g. `["mon-fri 09:00-18:00", "daily 22:00-06:00"]`.
+/// A set of weekly windows, e.g. `["mon-fri 09:00-18:00", "daily 22:00-06:00"]`. Each is a
+/// day bitmask and two minutes of the day, so a check is a few integer comparisons per
+/// window, without allocating.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Windows(Vec<Window>);
 
-/// A moment in the shop's local time.
+/// A moment in the shop's local time: compute it once with [`Calendar::local`], then check
+/// it against many agents' shifts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {
     /// The local date.
@@ -50,7 +63,8 @@ impl LocalTime {
 
 impl Windows {
     /// Parses weekly windows: a day spec (`mon`, `mon-fri`, `fri-mon`, `sat,sun`, `daily`)
-    /// and `HH:MM-HH:MM` (24:00 allowed as an end).
+    /// and `HH:MM-HH:MM` (24:00 allowed as an end; an end not after the start crosses
+    /// midnight). The error quotes the window at fault.
     pub fn parse(specs: &[String]) -> Result<Self, String> {
         specs
             .iter()
@@ -59,13 +73,18 @@ impl Windows {
             .map(Self)
     }
 
-    /// Parses one day's windows without day names, e.g. `["00:00-24:00"]`.
+    /// Parses one day's windows without day names, e.g. `["00:00-24:00"]` (special days).
     pub fn parse_day(specs: &[String]) -> Result<Self, String> {
         specs
             .iter()
             .map(|s| parse_window(s, false))
             .collect::<Result<_, _>>()
             .map(Self)
+    }
+
+    /// Whether there are no windows at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Whether `t` falls in a window, counting windows that began the day before and
@@ -107,10 +126,10 @@ impl Windows {
 fn parse_window(spec: &str, with_days: bool) -> Result<Window, String> {
     let spec = spec.trim();
     let (days, times) = if with_days {
-        let (d, t) = spec.split_once(' ').ok_or_else(|| {
+        let (d, t) = spec.rsplit_once(char::is_whitespace).ok_or_else(|| {
             format!("{spec:?}: expected \"<days> HH:MM-HH:MM\", e.g. \"mon-fri 09:00-18:00\"")
         })?;
-        (parse_days(d.trim())?, t.trim())
+        (parse_days(d).map_err(|e| format!("{spec:?}: {e}"))?, t)
     } else {
         (ALL_DAYS, spec)
     };
@@ -119,17 +138,22 @@ fn parse_window(spec: &str, with_days: bool) -> Result<Window, String> {
         .ok_or_else(|| format!("{spec:?}: expected HH:MM-HH:MM"))?;
     let start = parse_minute(a, false).ok_or_else(|| format!("{spec:?}: bad start time {a:?}"))?;
     let end = parse_minute(b, true).ok_or_else(|| format!("{spec:?}: bad end time {b:?}"))?;
-    if start == end % DAY_MINUTES && end != DAY_MINUTES && start != 0 {
-        return Err(format!("{spec:?}: a window must not be empty"));
+    if start == end {
+        return Err(format!(
+            "{spec:?}: an empty window; a whole day is 00:00-24:00"
+        ));
     }
     Ok(Window { days, start, end })
 }
 
+/// `mon`, `mon-fri`, `fri-mon`, `sat,sun`, `daily`, as a bitmask (bit 0 = Monday).
 fn parse_days(spec: &str) -> Result<u8, String> {
+    let spec = spec.trim().to_ascii_lowercase();
     if spec == "daily" {
         return Ok(ALL_DAYS);
     }
     let day = |s: &str| {
+        let s = s.trim();
         DAY_NAMES
             .iter()
             .position(|d| *d == s)
@@ -168,6 +192,17 @@ fn parse_minute(s: &str, end: bool) -> Option<u16> {
     }
 }
 
+/// A `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
+}
+
+/// An IANA time zone, e.g. `Asia/Shanghai`.
+pub fn parse_timezone(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))
+}
+
 /// A shop's opening hours in its time zone.
 #[derive(Debug, Clone)]
 pub struct Calendar {
@@ -178,10 +213,10 @@ pub struct Calendar {
 }
 
 impl HoursConfig {
-    /// The calendar these hours describe; an error names what does not parse.
+    /// The calendar these hours describe; an error says what does not parse. A date both
+    /// a holiday and a special day gets the special day's windows.
     pub fn calendar(&self) -> Result<Calendar, String> {
-        let tz = TimeZone::get(&self.timezone)
-            .map_err(|e| format!("unknown time zone {:?}: {e}", self.timezone))?;
+        let tz = parse_timezone(&self.timezone)?;
         let weekly = Windows::parse(&self.open)?;
         let mut special = HashMap::new();
         for d in &self.holidays {
@@ -198,30 +233,31 @@ impl HoursConfig {
     }
 }
 
-/// A `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> Result<Date, String> {
-    s.parse::<Date>()
-        .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
+fn timestamp(now: i64) -> Timestamp {
+    Timestamp::from_millisecond(now).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn zoned(tz: &TimeZone, now: i64) -> Zoned {
-    Timestamp::from_millisecond(now)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_zoned(tz.clone())
+fn weekday(date: Date) -> u8 {
+    u8::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0)
 }
 
 impl Calendar {
     /// `now` in the shop's local time.
     pub fn local(&self, now: i64) -> LocalTime {
-        let z = zoned(&self.tz, now);
-        let weekday = u8::try_from(z.weekday().to_monday_zero_offset()).unwrap_or(0);
+        let dt = self.tz.to_datetime(timestamp(now));
         let minute =
-            u16::try_from(z.hour()).unwrap_or(0) * 60 + u16::try_from(z.minute()).unwrap_or(0);
+            u16::try_from(dt.hour()).unwrap_or(0) * 60 + u16::try_from(dt.minute()).unwrap_or(0);
         LocalTime {
-            date: z.date(),
-            weekday,
+            date: dt.date(),
+            weekday: weekday(dt.date()),
             minute,
         }
+    }
+
+    /// Whether an agent with `shift` is on duty at `t`; an empty shift is always on. Shifts
+    /// ignore holidays and special days: hours govern the shop, shifts govern people.
+    pub fn on_shift(shift: &Windows, t: &LocalTime) -> bool {
+        shift.is_empty() || shift.contains(t)
     }
 
     /// The windows in force on `date`.
@@ -229,11 +265,8 @@ impl Calendar {
         self.special.get(&date).unwrap_or(&self.weekly)
     }
 
-    /// Whether the shop is open at `now`. A holiday or special day replaces the weekly
-    /// windows for windows *starting* that day; the after-midnight part of a window begun
-    /// the day before follows the day before's windows.
-    pub fn is_open(&self, now: i64) -> bool {
-        let t = self.local(now);
+    /// Whether the shop is open at `t` (see the module doc for days around midnight).
+    pub fn is_open_at(&self, t: &LocalTime) -> bool {
         if self.day(t.date).starts_today(t.weekday, t.minute) {
             return true;
         }
@@ -243,29 +276,34 @@ impl Calendar {
         self.day(yesterday).spills_into(t.weekday, t.minute)
     }
 
+    /// Whether the shop is open at `now`: a holiday or special day replaces the weekly
+    /// windows starting that date; the after-midnight part of a window begun the day before
+    /// follows the day before's windows.
+    pub fn is_open(&self, now: i64) -> bool {
+        self.is_open_at(&self.local(now))
+    }
+
     /// When the shop next opens: `Some(now)` if open now, else the first window start
-    /// within 400 days (ms), `None` if it never opens.
+    /// within 400 days (ms), `None` if it never opens. A start that a daylight-saving switch
+    /// skips opens at the switch; a start the switch repeats counts twice.
     pub fn next_open(&self, now: i64) -> Option<i64> {
         if self.is_open(now) {
             return Some(now);
         }
         let mut date = self.local(now).date;
         for _ in 0..=400 {
-            let weekday = u8::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0);
-            for start in self.day(date).starts(weekday) {
-                let at = date
-                    .at(
-                        i8::try_from(start / 60).unwrap_or(0),
-                        i8::try_from(start % 60).unwrap_or(0),
-                        0,
-                        0,
-                    )
-                    .to_zoned(self.tz.clone())
-                    .ok()?
-                    .timestamp()
-                    .as_millisecond();
-                if at > now && self.is_open(at) {
-                    return Some(at);
+            for start in self.day(date).starts(weekday(date)) {
+                let hour = i8::try_from(start / 60).unwrap_or(0);
+                let minute = i8::try_from(start % 60).unwrap_or(0);
+                for at in self
+                    .instants(date.at(hour, minute, 0, 0))
+                    .into_iter()
+                    .flatten()
+                {
+                    let at = at.as_millisecond();
+                    if at > now && self.is_open(at) {
+                        return Some(at);
+                    }
                 }
             }
             date = date.tomorrow().ok()?;
@@ -273,151 +311,35 @@ impl Calendar {
         None
     }
 
-    /// The local date of `now`, `YYYY-MM-DD`.
+    /// The instants a local wall-clock time happens at: one, two in a daylight-saving
+    /// fold, or the end of the gap when the switch skips it.
+    fn instants(&self, dt: DateTime) -> [Option<Timestamp>; 2] {
+        let amb = self.tz.to_ambiguous_timestamp(dt);
+        match amb.offset() {
+            AmbiguousOffset::Unambiguous { .. } => [amb.earlier().ok(), None],
+            AmbiguousOffset::Fold { .. } => [amb.earlier().ok(), amb.later().ok()],
+            AmbiguousOffset::Gap { .. } => {
+                let before = amb.earlier().ok();
+                [
+                    before.and_then(|t| Some(self.tz.following(t).next()?.timestamp())),
+                    None,
+                ]
+            }
+        }
+    }
+
+    /// The local date of `now`, `YYYY-MM-DD` (as profile dates are written).
     pub fn date(&self, now: i64) -> String {
         self.local(now).date.to_string()
     }
 
-    /// `now` as local `MM-DD HH:MM`, for messages.
+    /// `now` as local `MM-DD HH:MM`, for messages such as "we open again at …".
     pub fn format(&self, now: i64) -> String {
-        zoned(&self.tz, now).strftime("%m-%d %H:%M").to_string()
+        Zoned::new(timestamp(now), self.tz.clone())
+            .strftime("%m-%d %H:%M")
+            .to_string()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::SpecialDay;
-
-    fn hours(tz: &str, open: &[&str]) -> HoursConfig {
-        HoursConfig {
-            timezone: tz.into(),
-            open: open.iter().map(|s| (*s).to_owned()).collect(),
-            holidays: Vec::new(),
-            special: Vec::new(),
-        }
-    }
-
-    /// ms of a local wall-clock time in `tz`.
-    fn at(tz: &str, s: &str) -> i64 {
-        s.parse::<jiff::civil::DateTime>()
-            .unwrap()
-            .to_zoned(TimeZone::get(tz).unwrap())
-            .unwrap()
-            .timestamp()
-            .as_millisecond()
-    }
-
-    const SH: &str = "Asia/Shanghai";
-
-    #[test]
-    fn windows_parse_and_reject() {
-        let ok = [
-            "mon-fri 09:00-18:00",
-            "sat,sun 10:00-16:00",
-            "daily 22:00-06:00",
-            "fri-mon 00:00-24:00",
-        ];
-        assert!(Windows::parse(&ok.map(String::from)).is_ok());
-        for bad in [
-            "mon 9:00-18:00",
-            "funday 09:00-10:00",
-            "mon 09:00",
-            "mon 25:00-26:00",
-            "mon 24:00-01:00",
-            "09:00-10:00",
-        ] {
-            assert!(Windows::parse(&[bad.to_owned()]).is_err(), "{bad}");
-        }
-        assert!(Windows::parse_day(&["00:00-24:00".to_owned()]).is_ok());
-    }
-
-    #[test]
-    fn weekdays_and_midnight_crossing() {
-        let cal = hours(SH, &["mon-fri 09:00-18:00", "daily 22:00-06:00"])
-            .calendar()
-            .unwrap();
-        // 2026-11-30 is a Monday.
-        assert!(cal.is_open(at(SH, "2026-11-30T09:00")));
-        assert!(!cal.is_open(at(SH, "2026-11-30T18:00")));
-        assert!(cal.is_open(at(SH, "2026-11-30T23:30")));
-        assert!(
-            cal.is_open(at(SH, "2026-12-01T03:00")),
-            "Monday's night window"
-        );
-        assert!(!cal.is_open(at(SH, "2026-12-05T12:00")), "Saturday noon");
-        assert!(
-            cal.is_open(at(SH, "2026-12-06T05:59")),
-            "Saturday's night window"
-        );
-    }
-
-    #[test]
-    fn wrapping_day_ranges() {
-        let w = Windows::parse(&["fri-mon 10:00-11:00".to_owned()]).unwrap();
-        let t = |weekday| LocalTime {
-            date: Date::constant(2026, 1, 1),
-            weekday,
-            minute: 630,
-        };
-        assert_eq!(
-            (0..7).map(|d| w.contains(&t(d))).collect::<Vec<_>>(),
-            [true, false, false, false, true, true, true]
-        );
-    }
-
-    #[test]
-    fn holidays_and_special_days() {
-        let mut h = hours(SH, &["daily 09:00-18:00"]);
-        h.holidays = vec!["2026-12-25".into()];
-        h.special = vec![SpecialDay {
-            date: "2026-11-11".into(),
-            open: vec!["00:00-24:00".into()],
-        }];
-        let cal = h.calendar().unwrap();
-        assert!(!cal.is_open(at(SH, "2026-12-25T12:00")));
-        assert!(cal.is_open(at(SH, "2026-11-11T02:00")));
-        assert!(!cal.is_open(at(SH, "2026-11-12T02:00")));
-        // Closed at Christmas noon: opens again the next morning.
-        assert_eq!(
-            cal.next_open(at(SH, "2026-12-25T12:00")),
-            Some(at(SH, "2026-12-26T09:00"))
-        );
-        assert_eq!(
-            cal.next_open(at(SH, "2026-12-24T12:00")),
-            Some(at(SH, "2026-12-24T12:00"))
-        );
-    }
-
-    #[test]
-    fn next_open_across_a_weekend() {
-        let cal = hours(SH, &["mon-fri 09:00-18:00"]).calendar().unwrap();
-        // Friday evening → Monday morning.
-        assert_eq!(
-            cal.next_open(at(SH, "2026-12-04T19:00")),
-            Some(at(SH, "2026-12-07T09:00"))
-        );
-        let never = hours(SH, &[]).calendar().unwrap();
-        assert_eq!(never.next_open(0), None);
-    }
-
-    #[test]
-    fn daylight_saving_time_is_local_time() {
-        const BE: &str = "Europe/Berlin";
-        let cal = hours(BE, &["daily 09:00-10:00"]).calendar().unwrap();
-        // Clocks go back on 2026-10-25: 09:30 local is open on both sides of the switch.
-        assert!(cal.is_open(at(BE, "2026-10-24T09:30")));
-        assert!(cal.is_open(at(BE, "2026-10-25T09:30")));
-        assert!(!cal.is_open(at(BE, "2026-10-25T10:30")));
-        assert_eq!(cal.date(at(BE, "2026-10-25T00:30")), "2026-10-25");
-        assert_eq!(cal.format(at(BE, "2026-10-25T09:05")), "10-25 09:05");
-    }
-
-    #[test]
-    fn bad_zone_or_date_is_an_error() {
-        assert!(hours("Mars/Olympus", &[]).calendar().is_err());
-        let mut h = hours(SH, &[]);
-        h.holidays = vec!["2026-13-01".into()];
-        assert!(h.calendar().is_err());
-    }
-}
+mod tests;

@@ -25,9 +25,12 @@ pub struct ShopConfig {
     pub groups: Vec<GroupConfig>,
     /// Agents.
     pub agents: Vec<AgentConfig>,
-    /// Keyword answers, checked in order; the first match answers.
+    /// Keyword answers: the matching rule of highest `priority` answers (ties: config order).
     #[serde(default)]
     pub keywords: Vec<KeywordRule>,
+    /// Busy, off-hours, holding and leave-a-message texts and the auto-reply discipline.
+    #[serde(default)]
+    pub auto_reply: AutoReplyConfig,
     /// Routing thresholds: fans, idle chats, escalation, offline agents, shift ends.
     #[serde(default)]
     pub routing: RoutingConfig,
@@ -96,23 +99,86 @@ pub struct AgentConfig {
     /// reassigns chats and switches peak-day profiles.
     #[serde(default)]
     pub supervisor: bool,
+    /// The agent's own greeting, sent (role `bot`) when a chat is assigned to them.
+    #[serde(default)]
+    pub greeting: Option<String>,
 }
 
 fn default_max_chats() -> u32 {
     5
 }
 
-/// A keyword answer: when a shopper's message contains any of `keywords`, the bot answers `reply`.
+/// A keyword answer: when a shopper's message contains any of `keywords` or matches any of
+/// `patterns`, the bot answers `reply`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeywordRule {
     /// Words that trigger the rule (substring match, case-insensitive).
+    #[serde(default)]
     pub keywords: Vec<String>,
+    /// Regular expressions that trigger the rule (Rust `regex` syntax, case-insensitive).
+    #[serde(default)]
+    pub patterns: Vec<String>,
     /// The answer.
     pub reply: String,
     /// Only in these groups; all groups when empty.
     #[serde(default)]
     pub groups: Vec<GroupId>,
+    /// Rules of higher priority are tried first; equal ones in config order.
+    #[serde(default)]
+    pub priority: i32,
+    /// Answer every matching message, not just the first one of the conversation.
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+/// The auto-reply service's texts beyond greetings and keywords, and its discipline. In
+/// the texts, `{name}` is replaced (see each field); an empty text turns the reply off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoReplyConfig {
+    /// No keyword, busy, holding, agent or off-hours replies within this many seconds of an
+    /// agent's message in the chat: a human is answering (0: never quiet).
+    pub quiet_after_agent_s: u32,
+    /// Told to a queued shopper, again when the place or estimate changes meaningfully:
+    /// `{position}`, `{ahead}` (chats before theirs), `{eta}` (e.g. 约3分钟), `{group}`.
+    pub busy_message: String,
+    /// Outside opening hours (and on holidays), with `{next_open}` (local `MM-DD HH:MM`);
+    /// says the shopper may leave a message.
+    pub closed_message: String,
+    /// When an agent takes a chat that waited with nobody to answer: `{agent}`.
+    pub back_message: String,
+    /// How an agent's personal auto-reply (set from the console while busy or away) is
+    /// sent: `{agent}`, `{text}`.
+    pub agent_reply_format: String,
+    /// No-reply holding messages: each once per wait for an agent's answer.
+    pub holding: Vec<HoldingMessage>,
+}
+
+impl Default for AutoReplyConfig {
+    fn default() -> Self {
+        Self {
+            quiet_after_agent_s: 60,
+            busy_message: "亲，现在咨询的人有点多，您排在第{position}位，预计等待{eta}，请稍候～"
+                .into(),
+            closed_message: "亲，现在是下班时间～我们{next_open}回来，您可以先留言，上班后第一时间回复您！"
+                .into(),
+            back_message: "亲，{agent}来啦～您的留言都看到了，马上为您处理！".into(),
+            agent_reply_format: "【{agent}的自动回复】{text}".into(),
+            holding: Vec::new(),
+        }
+    }
+}
+
+/// A no-reply holding message: sent when a shopper's message has had no agent's answer for
+/// `after_s` seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldingMessage {
+    /// Seconds without an answer.
+    pub after_s: u32,
+    /// The text.
+    pub message: String,
 }
 
 /// Routing thresholds of a shop. Every duration is in seconds; 0 turns the step off.

@@ -154,7 +154,7 @@ fn routing_settings_are_checked_naming_the_key() {
         (
             "open = [\"daily 00:00-24:00\"]",
             "open = [\"everyday 9-5\"]",
-            "shops[0].hours.open",
+            "shops[0].hours.open[0]",
         ),
         (
             "holidays = []",
@@ -172,9 +172,29 @@ fn routing_settings_are_checked_naming_the_key() {
             "shops[0].profiles[0].max_chats",
         ),
         (
-            "dates = [\"2026-11-11\", \"2027-11-11\"]",
+            "dates = [\"2026-11-11\", \"2027-11-11\", \"2028-11-11\"]",
             "dates = [\"11/11\"]",
             "shops[0].profiles[0].dates[0]",
+        ),
+        (
+            "holidays = []",
+            "holidays = []\nspecial = [{ date = \"2027-02-05\", open = [\"09:00-12:00\", \"mon 13:00-14:00\"] }]",
+            "shops[0].hours.special[0].open[1]",
+        ),
+        (
+            "holidays = []",
+            "holidays = []\nspecial = [{ date = \"2027-02-30\" }]",
+            "shops[0].hours.special[0].date",
+        ),
+        (
+            "slow_reply_s = 60",
+            "slow_reply_s = 200",
+            "shops[0].profiles[0].slow_reply_s",
+        ),
+        (
+            "max_wait_s = 180\nfallback = [\"fresh\", \"zany\"]",
+            "max_wait_s = 180\nfallback = [\"fresh\", \"lady\"]",
+            "shops[0].groups[0].fallback[1]",
         ),
         (
             "shift_end = \"hand_over\"",
@@ -189,10 +209,22 @@ fn routing_settings_are_checked_naming_the_key() {
     }
     let shift = DEMO.replacen(
         "max_chats = 5\n",
-        "max_chats = 5\nshift = [\"mon-fri 9:00-18:00\"]\n",
-        1,
+        "max_chats = 5\nshift = [\"mon-fri 09:00-18:00\", \"sat 9:00-18:00\"]\n",
+        3,
     );
-    assert!(refused(&shift).contains("shops[0].agents[0].shift"));
+    let message = refused(&shift);
+    assert!(message.contains("shops[0].agents[0].shift[1]"), "{message}");
+    assert!(
+        message.contains("9:00-18:00"),
+        "quotes the window: {message}"
+    );
+    let profiles = format!("{DEMO}\n[[shops.profiles]]\nname = \"double11\"\n");
+    assert!(refused(&profiles).contains("shops[0].profiles[1].name"));
+    let long = DEMO.replace(
+        "name = \"double11\"",
+        &format!("name = \"{}\"", "a".repeat(33)),
+    );
+    assert!(refused(&long).contains("shops[0].profiles[0].name"));
     // Only a supervisor may take no chats.
     let text = DEMO.replacen(
         "max_chats = 0\nsupervisor = true",
@@ -209,12 +241,50 @@ fn the_demo_shop_has_a_supervisor_and_a_double11_profile() {
     let boss = afu.agent(&AgentId::parse("zhuguan").unwrap()).unwrap();
     assert!(boss.supervisor && boss.max_chats == 0);
     assert_eq!(afu.profiles[0].name, "double11");
+    let cal = afu.hours.calendar().unwrap();
+    let mut week = (0..7 * 24 * 4).map(|q| 1_795_968_000_000 + q * 15 * 60_000);
     assert!(
-        afu.hours.calendar().unwrap().is_open(0),
+        week.all(|t| cal.is_open(t)),
         "the demo is open around the clock"
     );
+    let zany = afu.group(&GroupId::parse("zany").unwrap()).unwrap();
+    assert_eq!((zany.max_wait_s, zany.fallback.len()), (240, 1));
+    assert_eq!(afu.groups[0].fallback[0], GroupId::parse("fresh").unwrap());
     assert!(
         afu.agents.iter().all(|a| a.shift.is_empty()),
         "demo agents never go off shift"
     );
+}
+
+#[test]
+fn shifts_hours_and_profiles_in_their_full_syntax_are_accepted() {
+    let text = DEMO
+        .replacen(
+            "max_chats = 5\n",
+            "max_chats = 5\nshift = [\"mon-fri 09:00-18:00\", \"sat,sun 10:00-16:00\", \"fri-mon 22:00-06:00\"]\n",
+            1,
+        )
+        .replace(
+            "open = [\"daily 00:00-24:00\"]",
+            "open = [\"mon-fri 09:00-22:00\", \"daily 22:00-02:00\"]",
+        )
+        .replace(
+            "holidays = []",
+            "holidays = [\"2027-02-06\"]\nspecial = [{ date = \"2027-02-05\", open = [\"09:00-12:00\", \"20:00-24:00\"] }, { date = \"2027-02-07\" }]",
+        );
+    let config = Config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
+    let afu = &config.shops[0];
+    assert_eq!(afu.agents[0].shift.len(), 3);
+    assert_eq!(afu.hours.special.len(), 2);
+    let cal = afu.hours.calendar().unwrap();
+    // 2027-02-06 00:00 in Shanghai: the special day's 20:00-24:00 has just ended.
+    let feb6 = 1_801_843_200_000;
+    let hour = 3_600_000;
+    assert!(cal.is_open(feb6 - hour));
+    assert!(!cal.is_open(feb6));
+    assert_eq!(cal.date(feb6), "2027-02-06");
+    // Closed on the 6th (holiday) and the 7th (a special day without windows) until
+    // Monday the 8th at 09:00.
+    assert_eq!(cal.next_open(feb6), Some(feb6 + 57 * hour));
+    assert_eq!(cal.format(feb6 + 57 * hour), "02-08 09:00");
 }

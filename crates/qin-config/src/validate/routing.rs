@@ -2,7 +2,7 @@
 //! holidays and peak-day profiles. Each error names the key at fault.
 
 use super::invalid;
-use crate::calendar::{Windows, parse_date};
+use crate::calendar::{Windows, parse_date, parse_timezone};
 use crate::{ConfigError, ShopConfig};
 use std::collections::HashSet;
 
@@ -32,20 +32,23 @@ pub(crate) fn shop(shop: &ShopConfig, at: &str) -> Result<(), ConfigError> {
         }
     }
     for (ai, a) in shop.agents.iter().enumerate() {
-        Windows::parse(&a.shift).map_err(|e| invalid(format!("{at}.agents[{ai}].shift"), e))?;
+        windows(
+            &a.shift,
+            &format!("{at}.agents[{ai}].shift"),
+            Windows::parse,
+        )?;
     }
     let h = &shop.hours;
-    Windows::parse(&h.open).map_err(|e| invalid(format!("{at}.hours.open"), e))?;
+    parse_timezone(&h.timezone).map_err(|e| invalid(format!("{at}.hours.timezone"), e))?;
+    windows(&h.open, &format!("{at}.hours.open"), Windows::parse)?;
     for (i, d) in h.holidays.iter().enumerate() {
         parse_date(d).map_err(|e| invalid(format!("{at}.hours.holidays[{i}]"), e))?;
     }
     for (i, s) in h.special.iter().enumerate() {
-        parse_date(&s.date).map_err(|e| invalid(format!("{at}.hours.special[{i}].date"), e))?;
-        Windows::parse_day(&s.open)
-            .map_err(|e| invalid(format!("{at}.hours.special[{i}].open"), e))?;
+        let key = format!("{at}.hours.special[{i}]");
+        parse_date(&s.date).map_err(|e| invalid(format!("{key}.date"), e))?;
+        windows(&s.open, &format!("{key}.open"), Windows::parse_day)?;
     }
-    h.calendar()
-        .map_err(|e| invalid(format!("{at}.hours.timezone"), e))?;
     let mut names = HashSet::new();
     for (pi, p) in shop.profiles.iter().enumerate() {
         let key = format!("{at}.profiles[{pi}]");
@@ -68,9 +71,29 @@ pub(crate) fn shop(shop: &ShopConfig, at: &str) -> Result<(), ConfigError> {
         if p.max_chats.is_some_and(|m| !(1..=200).contains(&m)) {
             return Err(invalid(format!("{key}.max_chats"), "must be 1 to 200"));
         }
+        let slow = p.slow_reply_s.unwrap_or(r.slow_reply_s);
+        let transfer = p.transfer_after_s.unwrap_or(r.transfer_after_s);
+        if transfer > 0 && slow > transfer {
+            return Err(invalid(
+                format!("{key}.slow_reply_s"),
+                format!("{slow} s is above the transfer after {transfer} s in this profile"),
+            ));
+        }
         for (di, d) in p.dates.iter().enumerate() {
             parse_date(d).map_err(|e| invalid(format!("{key}.dates[{di}]"), e))?;
         }
+    }
+    Ok(())
+}
+
+/// Parses each window on its own so the error names its index, e.g. `…shift[1]`.
+fn windows(
+    specs: &[String],
+    key: &str,
+    parse: fn(&[String]) -> Result<Windows, String>,
+) -> Result<(), ConfigError> {
+    for (i, spec) in specs.iter().enumerate() {
+        parse(std::slice::from_ref(spec)).map_err(|e| invalid(format!("{key}[{i}]"), e))?;
     }
     Ok(())
 }
