@@ -130,6 +130,20 @@ async function switchProfile(ev) {
   }
 }
 
+// ---- config reload ----
+
+async function reloadConfig(ev) {
+  ev.preventDefault();
+  try {
+    const { shops } = await api('POST', shopPath('config/reload'));
+    $('reload-result').textContent = `已生效 · in force for ${shops.join(', ')}`;
+    loadProfile();
+  } catch (e) {
+    // A bad file changes nothing; the message names the key at fault.
+    $('reload-result').textContent = `未加载 · refused: ${e.message}`;
+  }
+}
+
 // ---- a conversation's routing ----
 
 async function loadStaff() {
@@ -203,6 +217,7 @@ async function reassign(ev) {
 $('login-form').addEventListener('submit', login);
 $('logout').addEventListener('click', () => logout());
 $('profile-form').addEventListener('submit', switchProfile);
+$('reload-form').addEventListener('submit', reloadConfig);
 $('conv-form').addEventListener('submit', showConv);
 $('assign-form').addEventListener('submit', reassign);
 
