@@ -9,12 +9,14 @@ mod desk;
 mod leases;
 mod messages;
 mod odd_input;
+mod phrases;
 
 pub use conversations::*;
 pub use desk::*;
 pub use leases::*;
 pub use messages::*;
 pub use odd_input::*;
+pub use phrases::*;
 
 use crate::{Conversation, NewMessage, Store};
 use qin_proto::{
@@ -52,6 +54,10 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     leases_are_independent_by_name(store).await;
     desk_text_and_counts_round_trip(store).await;
     leases_take_odd_input(store).await;
+    phrases_round_trip(store).await;
+    phrase_text_round_trips(store).await;
+    phrases_are_capped_per_owner(store).await;
+    concurrent_phrase_saves_respect_the_cap(store).await;
 }
 
 /// `ping` succeeds on a working backend.

@@ -30,6 +30,7 @@
 //! | `agent_statuses` | `(shop, agent)` | status name (`online`, `busy`, `away`, `offline`) |
 //! | `groups_live` | shop | the shop's [`GroupLive`] list as JSON |
 //! | `desk` | `follows/<shop>/<visitor>`, `last/…`, `routing/<conv>`, `requests/<shop>`, `profile/<shop>` | JSON (see `file_store/desk.rs`) |
+//! | `phrases` | `(shop, agent or "", shortcut)` | a quick phrase's text (`""`: the shop's own; see `file_store/phrases.rs`) |
 //!
 //! Tuple keys compare field by field, so a conversation's log is one key range in seq order,
 //! and multimap values are kept sorted, so each open index reads oldest first, ties by id.
@@ -42,15 +43,20 @@
 
 mod desk;
 mod ops;
+mod phrases;
 mod schema;
 #[cfg(test)]
 mod tests;
 
 use crate::desk::{Leases, follow_in};
-use crate::{Appended, Conversation, MAX_ROUTING_RECORDS, NewMessage, Result, Store, StoreError};
+use crate::{
+    Appended, Conversation, MAX_ROUTING_RECORDS, NewMessage, PhraseSaved, Result, Store, StoreError,
+};
 use async_trait::async_trait;
 use ops::OpenIndex;
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
+use qin_proto::{
+    AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, Phrase, ShopId, VisitorId,
+};
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 use schema::DbResult;
 use std::collections::HashMap;
@@ -407,5 +413,33 @@ impl Store for FileStore {
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         self.leases.release(name, holder);
         Ok(())
+    }
+
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>> {
+        let (shop, owner) = (shop.clone(), owner.cloned());
+        self.read(move |txn| phrases::list(txn, shop.as_str(), owner.as_ref()))
+            .await
+    }
+
+    async fn set_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        phrase: &Phrase,
+    ) -> Result<PhraseSaved> {
+        let (shop, owner, phrase) = (shop.clone(), owner.cloned(), phrase.clone());
+        self.write(move |txn| phrases::set(txn, shop.as_str(), owner.as_ref(), &phrase))
+            .await
+    }
+
+    async fn delete_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        shortcut: &str,
+    ) -> Result<bool> {
+        let (shop, owner, shortcut) = (shop.clone(), owner.cloned(), shortcut.to_owned());
+        self.write(move |txn| phrases::delete(txn, shop.as_str(), owner.as_ref(), &shortcut))
+            .await
     }
 }

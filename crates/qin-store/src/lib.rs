@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use qin_proto::{
     AgentId, AgentStatus, ConvId, ConvState, GroupId, GroupLive, Message, MessageKind, Millis,
-    Party, ShopId, VisitorId,
+    Party, Phrase, ShopId, VisitorId,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use std::collections::HashMap;
 mod desk;
 mod file_store;
 mod memory;
+mod phrases;
 mod redis_store;
 mod view;
 
@@ -25,6 +26,7 @@ pub mod conformance;
 
 pub use file_store::FileStore;
 pub use memory::MemoryStore;
+pub use phrases::PhraseSaved;
 pub use redis_store::RedisStore;
 
 /// A conversation's record: who, where it stands, who handles it.
@@ -239,6 +241,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives the lease up if `holder` holds it (so another can take it at once).
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+
+    // Quick phrases (快捷短语): `owner` is `None` for the shop's own, shared by its agents,
+    // or one agent's personal ones. The store keeps any text: checking shortcuts and text
+    // (`qin_proto::phrase`) is the caller's.
+
+    /// The owner's phrases, ordered by shortcut (by code point); empty when none.
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>>;
+
+    /// Stores `phrase` under its shortcut for the owner, replacing that shortcut's text if
+    /// it exists. A new shortcut when the owner already has
+    /// [`MAX_PHRASES`](qin_proto::MAX_PHRASES) stores nothing and returns
+    /// [`PhraseSaved::Full`]; the check and the write are one atomic step.
+    async fn set_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        phrase: &Phrase,
+    ) -> Result<PhraseSaved>;
+
+    /// Removes the owner's phrase `shortcut`; true when there was one.
+    async fn delete_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        shortcut: &str,
+    ) -> Result<bool>;
 }
 
 /// Most agents one shopper follows in a shop.

@@ -9,9 +9,12 @@
 //!   entries do not change how memory grows, and a later retry is better caught than stored.
 
 use crate::desk::{Desk, Leases};
+use crate::phrases::{PhraseBook, PhraseSaved};
 use crate::{Appended, Conversation, NewMessage, Result, Store, StoreError};
 use async_trait::async_trait;
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
+use qin_proto::{
+    AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, Phrase, ShopId, VisitorId,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -24,6 +27,7 @@ pub struct MemoryStore {
     inner: Mutex<Inner>,
     desk: Mutex<Desk>,
     leases: Leases,
+    phrases: PhraseBook,
 }
 
 #[derive(Debug, Default)]
@@ -360,6 +364,28 @@ impl Store for MemoryStore {
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         self.leases.release(name, holder);
         Ok(())
+    }
+
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>> {
+        Ok(self.phrases.list(shop, owner))
+    }
+
+    async fn set_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        phrase: &Phrase,
+    ) -> Result<PhraseSaved> {
+        Ok(self.phrases.set(shop, owner, phrase))
+    }
+
+    async fn delete_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        shortcut: &str,
+    ) -> Result<bool> {
+        Ok(self.phrases.delete(shop, owner, shortcut))
     }
 }
 

@@ -25,6 +25,8 @@
 //! | `P shop:{<shop>}:profile` | string | the supervisor's peak-day profile choice |
 //! | `P conv:{<conv>}:routing` | list | the conversation's routing records, JSON (the last [`MAX_ROUTING_RECORDS`](crate::MAX_ROUTING_RECORDS)) |
 //! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
+//! | `P shop:{<shop>}:phrases` | hash | the shop's quick phrases: shortcut → text (at most [`MAX_PHRASES`](qin_proto::MAX_PHRASES)) |
+//! | `P shop:{<shop>}:phrases:<agent>` | hash | one agent's quick phrases, the same way |
 //!
 //! Why these shapes:
 //! - The log is a stream with explicit IDs: `XRANGE` pages by seq directly, entries cannot be
@@ -40,19 +42,24 @@ mod codec;
 #[cfg(test)]
 mod desk_tests;
 mod keys;
+#[cfg(test)]
+mod phrase_tests;
+mod phrases;
 mod scripts;
 #[cfg(test)]
 mod tests;
 
 use crate::desk::MAX_LEASE_TTL_MS;
 use crate::{
-    Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS, NewMessage, Result,
-    Store, StoreError,
+    Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS, NewMessage,
+    PhraseSaved, Result, Store, StoreError,
 };
 use async_trait::async_trait;
 use codec::{decode_json, decode_message, encode_json, encode_message, map_redis_error};
 use keys::Keys;
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, ShopId, VisitorId};
+use qin_proto::{
+    AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, Phrase, ShopId, VisitorId,
+};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::StreamRangeReply;
 use std::collections::HashMap;
@@ -565,6 +572,28 @@ impl Store for RedisStore {
             .await
             .map_err(map_redis_error)?;
         Ok(())
+    }
+
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>> {
+        self.list_phrases(shop, owner).await
+    }
+
+    async fn set_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        phrase: &Phrase,
+    ) -> Result<PhraseSaved> {
+        self.save_phrase(shop, owner, phrase).await
+    }
+
+    async fn delete_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        shortcut: &str,
+    ) -> Result<bool> {
+        self.remove_phrase(shop, owner, shortcut).await
     }
 }
 

@@ -39,6 +39,10 @@ pub(super) const GROUPS_LIVE: TableDefinition<&str, &[u8]> = TableDefinition::ne
 /// The routing desk's small values as JSON (see `desk.rs`). Added within schema 1: a file
 /// without it simply gets it created empty.
 pub(super) const DESK: TableDefinition<&str, &[u8]> = TableDefinition::new("desk");
+/// `(shop, agent or "" for the shop's own, shortcut)` → a quick phrase's text (see
+/// `phrases.rs`). Added within schema 1, like `desk`.
+pub(super) const PHRASES: TableDefinition<(&str, &str, &str), &str> =
+    TableDefinition::new("phrases");
 
 /// Creates every table (so readers never meet a missing one) and checks or records the schema
 /// version. A file written by another layout is refused rather than misread.
@@ -52,6 +56,7 @@ pub(super) fn prepare(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(AGENT_STATUSES).db()?;
     txn.open_table(GROUPS_LIVE).db()?;
     txn.open_table(DESK).db()?;
+    txn.open_table(PHRASES).db()?;
     let mut meta = txn.open_table(META).db()?;
     let found = meta.get(SCHEMA_KEY).db()?.map(|v| v.value());
     match found {

@@ -98,6 +98,15 @@ impl Keys {
         format!("{}profile", self.shop_base(shop))
     }
 
+    /// Quick phrases of the shop itself (`owner: None`) or of one agent (a hash shortcut →
+    /// text).
+    pub(crate) fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> String {
+        match owner {
+            Some(agent) => format!("{}phrases:{agent}", self.shop_base(shop)),
+            None => format!("{}phrases", self.shop_base(shop)),
+        }
+    }
+
     /// A lease (a string holding its holder, with an expiry).
     pub(crate) fn lease(&self, name: &str) -> String {
         format!("{}lease:{{{name}}}", self.prefix)
@@ -135,5 +144,10 @@ mod tests {
         assert_eq!(keys.profile(&shop), "qin:shop:{afu}:profile");
         assert_eq!(keys.routing(&conv), "qin:conv:{c1}:routing");
         assert_eq!(keys.lease("router:afu"), "qin:lease:{router:afu}");
+        assert_eq!(keys.phrases(&shop, None), "qin:shop:{afu}:phrases");
+        assert_eq!(
+            keys.phrases(&shop, Some(&agent)),
+            "qin:shop:{afu}:phrases:anhong"
+        );
     }
 }
