@@ -48,13 +48,16 @@ pub async fn run(
     bus: Arc<dyn Bus>,
     shutdown: CancellationToken,
 ) -> Result<(), RouterError> {
-    let mut lease = Lease::new(&shop.id);
+    let lease = Lease::new(&shop.id);
     loop {
         if !lease.acquire(store.as_ref(), &shutdown).await {
             return Ok(());
         }
         tracing::info!(shop = %shop.id, holder = lease.holder(), "routing this shop");
-        let ended = owner::route(&shop, &store, &bus, &mut lease, &shutdown).await;
+        let keeping = shutdown.child_token();
+        tokio::spawn(lease.clone().keep(store.clone(), keeping.clone()));
+        let ended = owner::route(&shop, &store, &bus, &lease, &shutdown).await;
+        keeping.cancel();
         if shutdown.is_cancelled() {
             lease.release(store.as_ref()).await;
             return ended;

@@ -1,9 +1,10 @@
-//! The shop's routing lease in the store: taken before routing, renewed while routing, and
-//! given up at shutdown, so exactly one router routes a shop and another takes over within
-//! [`TTL`] when it dies.
+//! The shop's routing lease in the store: taken before routing, renewed by its own task while
+//! routing (so a long burst of work cannot starve the renewal), and given up at shutdown, so
+//! exactly one router routes a shop and another takes over within [`TTL`] when it dies.
 
 use qin_proto::ShopId;
 use qin_store::Store;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -16,22 +17,24 @@ pub const TTL: Duration = Duration::from_secs(5);
 pub const RENEW_EVERY: Duration = Duration::from_secs(1);
 
 /// Stop routing when no renewal succeeded for this long: the lease may be someone else's
-/// soon, and two routers must never route one shop.
+/// soon, and two routers must never route one shop. Checked before every decision applied.
 const SAFE_FOR: Duration = Duration::from_secs(3);
 
-/// This process's claim on one shop's lease.
+/// This process's claim on one shop's lease. Clones share the claim.
+#[derive(Clone)]
 pub(super) struct Lease {
-    name: String,
-    holder: String,
-    renewed: Option<Instant>,
+    name: Arc<str>,
+    holder: Arc<str>,
+    renewed: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Lease {
     pub fn new(shop: &ShopId) -> Self {
+        let holder = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         Self {
-            name: format!("router:{shop}"),
-            holder: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()),
-            renewed: None,
+            name: format!("router:{shop}").into(),
+            holder: holder.into(),
+            renewed: Arc::default(),
         }
     }
 
@@ -40,7 +43,7 @@ impl Lease {
     }
 
     /// Waits until the lease is ours; false when `shutdown` came first.
-    pub async fn acquire(&mut self, store: &dyn Store, shutdown: &CancellationToken) -> bool {
+    pub async fn acquire(&self, store: &dyn Store, shutdown: &CancellationToken) -> bool {
         let mut logged = false;
         loop {
             if self.renew(store).await {
@@ -57,17 +60,30 @@ impl Lease {
         }
     }
 
+    /// Renews every [`RENEW_EVERY`] until `stop` or until the lease is someone else's.
+    pub async fn keep(self, store: Arc<dyn Store>, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(RENEW_EVERY) => {}
+            }
+            if !self.renew(store.as_ref()).await && !self.safe() {
+                return;
+            }
+        }
+    }
+
     /// Takes or renews the lease; true while it is ours.
-    pub async fn renew(&mut self, store: &dyn Store) -> bool {
+    async fn renew(&self, store: &dyn Store) -> bool {
         let ttl = u64::try_from(TTL.as_millis()).unwrap_or(u64::MAX);
         let at = Instant::now();
         match store.try_lease(&self.name, &self.holder, ttl).await {
             Ok(true) => {
-                self.renewed = Some(at);
+                *self.lock() = Some(at);
                 true
             }
             Ok(false) => {
-                self.renewed = None;
+                *self.lock() = None;
                 false
             }
             Err(error) => {
@@ -79,13 +95,17 @@ impl Lease {
 
     /// Whether routing may go on: renewed recently enough that nobody else can hold it.
     pub fn safe(&self) -> bool {
-        self.renewed.is_some_and(|at| at.elapsed() < SAFE_FOR)
+        self.lock().is_some_and(|at| at.elapsed() < SAFE_FOR)
     }
 
-    pub async fn release(&mut self, store: &dyn Store) {
-        self.renewed = None;
+    pub async fn release(&self, store: &dyn Store) {
+        *self.lock() = None;
         if let Err(error) = store.release_lease(&self.name, &self.holder).await {
             tracing::warn!(lease = %self.name, %error, "cannot release the routing lease");
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.renewed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

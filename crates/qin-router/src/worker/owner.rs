@@ -1,7 +1,7 @@
 //! Routing one shop while this process holds its lease: restore from the store, then feed the
 //! core events, requests and ticks until shutdown or the lease is lost.
 
-use super::lease::{Lease, RENEW_EVERY};
+use super::lease::Lease;
 use super::{ATTEMPTS, RECONCILE_EVERY, TICK_EVERY, now_ms};
 use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
@@ -21,6 +21,8 @@ pub(super) struct Worker {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub state: RouterState,
+    /// The shop's lease: no decision is applied once it may be someone else's.
+    pub lease: Lease,
 }
 
 /// Routes `shop` until `shutdown` (Ok) or until the lease is lost (Ok, the caller stands by);
@@ -29,7 +31,7 @@ pub(super) async fn route(
     shop: &Arc<ShopConfig>,
     store: &Arc<dyn Store>,
     bus: &Arc<dyn Bus>,
-    lease: &mut Lease,
+    lease: &Lease,
     shutdown: &CancellationToken,
 ) -> Result<(), RouterError> {
     let shop_topic = topic::shop(&shop.id);
@@ -48,6 +50,7 @@ pub(super) async fn route(
         store: store.clone(),
         bus: bus.clone(),
         state,
+        lease: lease.clone(),
     };
     worker.apply(decisions).await;
     worker.drain_inbox().await;
@@ -57,9 +60,6 @@ pub(super) async fn route(
     reconcile.reset();
     let mut tick = interval(TICK_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut renew = interval(RENEW_EVERY);
-    renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    renew.reset();
     loop {
         if !lease.safe() {
             return Ok(());
@@ -68,12 +68,6 @@ pub(super) async fn route(
         let received = tokio::select! {
             biased;
             () = shutdown.cancelled() => return Ok(()),
-            _ = renew.tick() => {
-                if !lease.renew(store.as_ref()).await {
-                    return Ok(());
-                }
-                continue;
-            }
             _ = tick.tick() => {
                 worker.feed(RouterEvent::Tick).await;
                 continue;
@@ -251,6 +245,11 @@ impl Worker {
     pub async fn apply(&mut self, decisions: Vec<Decision>) {
         let mut pending = VecDeque::from(decisions);
         while let Some(decision) = pending.pop_front() {
+            if !self.lease.safe() {
+                // Another router may hold the shop now: it rebuilds from the store.
+                tracing::warn!(shop = %self.shop.id, dropped = pending.len() + 1, "lease lost; decisions not applied");
+                return;
+            }
             if let Some(event) = self.apply_one(decision).await {
                 pending.extend(self.state.handle(event, now_ms()));
             }
