@@ -133,12 +133,9 @@ impl RouterState {
         let today = self.calendar.as_ref().map(|c| c.date(self.now));
         let due = match &self.profile_override {
             Some(name) => self.shop.profiles.iter().position(|p| &p.name == name),
-            None => today.and_then(|d| {
-                self.shop
-                    .profiles
-                    .iter()
-                    .position(|p| p.dates.contains(&d))
-            }),
+            None => {
+                today.and_then(|d| self.shop.profiles.iter().position(|p| p.dates.contains(&d)))
+            }
         };
         if due == self.profile {
             return;
