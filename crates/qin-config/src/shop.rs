@@ -40,6 +40,10 @@ pub struct ShopConfig {
     /// Named peak-day profiles (e.g. `double11`), switched by date or by a supervisor.
     #[serde(default)]
     pub profiles: Vec<ProfileConfig>,
+    /// Shop-wide quick phrases (快捷短语) every agent of the shop has at hand; phrases
+    /// supervisors store through the API take precedence on the same shortcut.
+    #[serde(default)]
+    pub phrases: Vec<PhraseConfig>,
 }
 
 fn default_chat_s() -> u32 {
@@ -161,8 +165,9 @@ impl Default for AutoReplyConfig {
             quiet_after_agent_s: 60,
             busy_message: "亲，现在咨询的人有点多，您排在第{position}位，预计等待{eta}，请稍候～"
                 .into(),
-            closed_message: "亲，现在是下班时间～我们{next_open}回来，您可以先留言，上班后第一时间回复您！"
-                .into(),
+            closed_message:
+                "亲，现在是下班时间～我们{next_open}回来，您可以先留言，上班后第一时间回复您！"
+                    .into(),
             back_message: "亲，{agent}来啦～您的留言都看到了，马上为您处理！".into(),
             agent_reply_format: "【{agent}的自动回复】{text}".into(),
             holding: Vec::new(),
@@ -285,4 +290,24 @@ pub struct ProfileConfig {
     /// Replaces every group's `max_wait_s`.
     #[serde(default)]
     pub max_wait_s: Option<u32>,
+}
+
+/// A shop-wide quick phrase: the agent types `/shortcut` in the console to insert `text`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseConfig {
+    /// 1-32 letters (any script), digits, `_` or `-`, e.g. `hi` or `发货`.
+    pub shortcut: String,
+    /// The reply, at most `limits.max_body_chars` characters.
+    pub text: String,
+}
+
+impl PhraseConfig {
+    /// The phrase as the store and the API carry it.
+    pub fn phrase(&self) -> qin_proto::Phrase {
+        qin_proto::Phrase {
+            shortcut: self.shortcut.clone(),
+            text: self.text.clone(),
+        }
+    }
 }

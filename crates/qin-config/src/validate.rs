@@ -3,6 +3,7 @@
 use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
+mod phrases;
 mod routing;
 
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
@@ -139,6 +140,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             return Err(invalid(format!("{at}.avg_chat_s"), "must be at least 1"));
         }
         routing::shop(shop, &at)?;
+        phrases::shop(shop, &at, l.max_body_chars)?;
     }
     Ok(())
 }
