@@ -4,6 +4,7 @@
 //! (and be run again on it). Checks panic on failure, like test assertions; callers bound
 //! them with a timeout. Enabled in other crates by the `conformance` feature.
 
+mod auto_replies;
 mod conversations;
 mod desk;
 mod leases;
@@ -11,6 +12,7 @@ mod messages;
 mod odd_input;
 mod phrases;
 
+pub use auto_replies::*;
 pub use conversations::*;
 pub use desk::*;
 pub use leases::*;
@@ -58,6 +60,7 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     phrase_text_round_trips(store).await;
     phrases_are_capped_per_owner(store).await;
     concurrent_phrase_saves_respect_the_cap(store).await;
+    agent_auto_replies_round_trip(store).await;
 }
 
 /// `ping` succeeds on a working backend.

@@ -16,6 +16,7 @@ pub(crate) struct Desk {
     routing: HashMap<ConvId, VecDeque<String>>,
     requests: HashMap<ShopId, VecDeque<String>>,
     profiles: HashMap<ShopId, String>,
+    auto_replies: HashMap<(ShopId, AgentId), String>,
 }
 
 impl Desk {
@@ -105,6 +106,20 @@ impl Desk {
 
     pub fn profile(&self, shop: &ShopId) -> Option<String> {
         self.profiles.get(shop).cloned()
+    }
+
+    pub fn set_auto_reply(&mut self, shop: &ShopId, agent: &AgentId, text: Option<&str>) {
+        let key = (shop.clone(), agent.clone());
+        match text {
+            Some(t) => self.auto_replies.insert(key, t.to_owned()),
+            None => self.auto_replies.remove(&key),
+        };
+    }
+
+    pub fn auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Option<String> {
+        self.auto_replies
+            .get(&(shop.clone(), agent.clone()))
+            .cloned()
     }
 }
 

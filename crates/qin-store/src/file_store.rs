@@ -29,7 +29,7 @@
 //! | `open_by_agent` (multimap) | `(shop, agent)` | the same, assigned to one agent |
 //! | `agent_statuses` | `(shop, agent)` | status name (`online`, `busy`, `away`, `offline`) |
 //! | `groups_live` | shop | the shop's [`GroupLive`] list as JSON |
-//! | `desk` | `follows/<shop>/<visitor>`, `last/…`, `routing/<conv>`, `requests/<shop>`, `profile/<shop>` | JSON (see `file_store/desk.rs`) |
+//! | `desk` | `follows/<shop>/<visitor>`, `last/…`, `routing/<conv>`, `requests/<shop>`, `profile/<shop>`, `autoreply/<shop>/<agent>` | JSON (see `file_store/desk.rs`) |
 //! | `phrases` | `(shop, agent or "", shortcut)` | a quick phrase's text (`""`: the shop's own; see `file_store/phrases.rs`) |
 //!
 //! Tuple keys compare field by field, so a conversation's log is one key range in seq order,
@@ -440,6 +440,24 @@ impl Store for FileStore {
     ) -> Result<bool> {
         let (shop, owner, shortcut) = (shop.clone(), owner.cloned(), shortcut.to_owned());
         self.write(move |txn| phrases::delete(txn, shop.as_str(), owner.as_ref(), &shortcut))
+            .await
+    }
+
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let key = format!("autoreply/{shop}/{agent}");
+        let text = text.map(str::to_owned);
+        self.write(move |txn| desk::update(txn, &key, |v: &mut Option<String>| *v = text))
+            .await
+    }
+
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>> {
+        let key = format!("autoreply/{shop}/{agent}");
+        self.read(move |txn| Ok(desk::get::<Option<String>>(txn, &key)?.flatten()))
             .await
     }
 }

@@ -267,6 +267,20 @@ pub trait Store: Send + Sync + 'static {
         owner: Option<&AgentId>,
         shortcut: &str,
     ) -> Result<bool>;
+
+    // Agents' personal auto-replies (Qianniu's 自动回复), set from the console and sent by the
+    // auto-reply service while the agent is busy or away.
+
+    /// Sets (`Some`) or clears (`None`) the agent's personal auto-reply.
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()>;
+
+    /// The agent's personal auto-reply, if set.
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>>;
 }
 
 /// Most agents one shopper follows in a shop.

@@ -387,6 +387,20 @@ impl Store for MemoryStore {
     ) -> Result<bool> {
         Ok(self.phrases.delete(shop, owner, shortcut))
     }
+
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()> {
+        self.desk().set_auto_reply(shop, agent, text);
+        Ok(())
+    }
+
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>> {
+        Ok(self.desk().auto_reply(shop, agent))
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! | `P shop:{<shop>}:last:<visitor>` | hash | `agent`, `at`: who last handled the shopper's chat |
 //! | `P shop:{<shop>}:requests` | list | the router's request inbox, JSON, oldest first |
 //! | `P shop:{<shop>}:profile` | string | the supervisor's peak-day profile choice |
+//! | `P shop:{<shop>}:auto_replies` | hash | agent id → that agent's personal auto-reply |
 //! | `P conv:{<conv>}:routing` | list | the conversation's routing records, JSON (the last [`MAX_ROUTING_RECORDS`](crate::MAX_ROUTING_RECORDS)) |
 //! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
 //! | `P shop:{<shop>}:phrases` | hash | the shop's quick phrases: shortcut → text (at most [`MAX_PHRASES`](qin_proto::MAX_PHRASES)) |
@@ -594,6 +595,31 @@ impl Store for RedisStore {
         shortcut: &str,
     ) -> Result<bool> {
         self.remove_phrase(shop, owner, shortcut).await
+    }
+
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let mut cmd = redis::cmd(if text.is_some() { "HSET" } else { "HDEL" });
+        cmd.arg(self.keys.auto_replies(shop)).arg(agent.as_str());
+        if let Some(text) = text {
+            cmd.arg(text);
+        }
+        cmd.exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>> {
+        redis::cmd("HGET")
+            .arg(self.keys.auto_replies(shop))
+            .arg(agent.as_str())
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
     }
 }
 

@@ -98,6 +98,11 @@ impl Keys {
         format!("{}profile", self.shop_base(shop))
     }
 
+    /// Agents' personal auto-replies (a hash agent → text).
+    pub(crate) fn auto_replies(&self, shop: &ShopId) -> String {
+        format!("{}auto_replies", self.shop_base(shop))
+    }
+
     /// Quick phrases of the shop itself (`owner: None`) or of one agent (a hash shortcut →
     /// text).
     pub(crate) fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> String {
