@@ -10,6 +10,7 @@ mod conn;
 mod conversation;
 mod error;
 mod hub;
+mod phrases;
 mod rate;
 mod routing;
 mod shopper;
@@ -51,6 +52,11 @@ pub fn app(state: GatewayState) -> Router {
         )
         .route("/api/shops/{shop}/groups", get(supervisor::groups))
         .route("/api/shops/{shop}/staff", get(supervisor::staff))
+        .route("/api/shops/{shop}/phrases", get(phrases::list))
+        .route(
+            "/api/shops/{shop}/phrases/{shortcut}",
+            axum::routing::put(phrases::set).delete(phrases::delete),
+        )
         .route(
             "/api/shops/{shop}/config/reload",
             post(config_reload::reload),

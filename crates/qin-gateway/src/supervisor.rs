@@ -35,7 +35,7 @@ pub(crate) fn claims(state: &GatewayState, headers: &HeaderMap) -> Result<Claims
 
 /// The agent behind `claims` in `shop`: 403 for a shopper's token or another shop's agent,
 /// 401 for an agent no longer in the config (log in again).
-fn staff_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiError> {
+pub(crate) fn staff_of(shop: &ShopConfig, claims: &Claims) -> Result<AgentConfig, ApiError> {
     if claims.kind != TokenKind::Agent || claims.shop != shop.id {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
