@@ -252,21 +252,9 @@ impl RouterState {
                 (ConvState::WaitingAgent, Some(a)) => Place::Agent(a),
                 _ => Place::Group,
             };
-            state.convs.insert(
-                c.conv.clone(),
-                ConvBook {
-                    group,
-                    place,
-                    key,
-                    waiting_since: now,
-                    announced: None,
-                    assigned_at: now,
-                    owed_since: None,
-                    alerted: false,
-                    quiet_since: None,
-                    weight: 1000,
-                },
-            );
+            let mut book = Self::new_book(group, key, now);
+            book.place = place;
+            state.convs.insert(c.conv.clone(), book);
             match place {
                 Place::Assigned(a) => {
                     state.agents[a].load_milli += 1000;

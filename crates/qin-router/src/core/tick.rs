@@ -201,11 +201,7 @@ impl RouterState {
             };
             while let Some((key, conv)) = self.groups[g].queue.front() {
                 let conv = conv.clone();
-                let overdue = self
-                    .convs
-                    .get(&conv)
-                    .is_some_and(|c| self.now - c.waiting_since >= max_wait);
-                if !overdue {
+                if !self.overdue(&conv, max_wait) {
                     break;
                 }
                 let taker = self.groups[g]
@@ -226,11 +222,7 @@ impl RouterState {
             };
             while let Some((_, conv)) = self.agents[a].queue.front() {
                 let conv = conv.clone();
-                let overdue = self
-                    .convs
-                    .get(&conv)
-                    .is_some_and(|c| self.now - c.waiting_since >= max_wait);
-                if !overdue {
+                if !self.overdue(&conv, max_wait) {
                     break;
                 }
                 self.unhold(&conv);
@@ -241,6 +233,13 @@ impl RouterState {
                 self.place_in_group(&conv, Some(a), Rule::Overflow, mv, out);
             }
         }
+    }
+
+    /// Whether `conv` has waited where it waits for `max_wait` ms or more.
+    fn overdue(&self, conv: &ConvId, max_wait: Millis) -> bool {
+        self.convs
+            .get(conv)
+            .is_some_and(|c| self.now - c.waiting_since >= max_wait)
     }
 
     /// Group `g`'s `max_wait_s` in force, in ms; `None`: never overflows.
