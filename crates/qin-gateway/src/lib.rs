@@ -38,6 +38,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/console.js", get(web::console_js))
         .route("/console.css", get(web::console_css))
         .route("/client.js", get(web::client_js))
+        .route("/phrases.js", get(web::phrases_js))
         .route("/supervisor", get(web::supervisor))
         .route("/supervisor.js", get(web::supervisor_js))
         .route("/ws/shopper", get(socket::shopper))

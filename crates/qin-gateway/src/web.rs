@@ -35,3 +35,4 @@ asset!(
     "text/javascript; charset=utf-8"
 );
 asset!(client_js, "client.js", "text/javascript; charset=utf-8");
+asset!(phrases_js, "phrases.js", "text/javascript; charset=utf-8");

@@ -1,17 +1,17 @@
 // Qin agent console: logs in through POST /api/login, then handles the agent's chats over the
 // /ws/agent websocket — status, chat list with unread counts, replies with pending/sent/read
 // marks, typing, private notes, transfers with a note for the next agent, slow-reply alerts,
-// closing — and catches up with `sync` after every reconnect.
+// closing, quick phrases (phrases.js) — and catches up with `sync` after every reconnect.
 
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
   atBottom, batched, bySeq, clock, h, highestSeq as highestSeqOf, messageContent, newCid,
   renderList, senderLabel, showMark, toaster,
 } from './client.js';
+import { QuickPhrases } from './phrases.js';
 
 const SESSION_KEY = 'qin.agent';
 const STATUS_KEY = 'qin.agent.status';
-const PHRASES = ['亲，在的～有什么可以帮您？', '亲，今天就发～', '亲，稍等，我帮您查一下哦', '感谢亲的支持，祝您生活愉快～'];
 const MARKS = { pending: '发送中…', sent: '已发送', read: '已读', failed: '发送失败，点此重试' };
 const ENDED = { closed: '已结束 · closed', transferred: '已转出 · transferred' };
 const HANDOVER = {
@@ -140,6 +140,7 @@ function onWelcome(w) {
   for (const view of w.conversations) catchUp(chatFor(view));
   state.selected ??= w.conversations[0]?.conv ?? null;
   loadStaff();
+  phrases.load(session, w.supervisor);
 }
 
 /** Fetches the shop's groups and agents (where a chat can be transferred to). */
@@ -279,6 +280,7 @@ function logout(notice = '') {
   sessionStorage.removeItem(STATUS_KEY);
   state.chats.clear();
   state.selected = null;
+  phrases.reset();
   showLoginError(notice);
   changed();
 }
@@ -542,8 +544,13 @@ $('logout').addEventListener('click', () => {
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
 $('close-chat').addEventListener('click', () => link.send({ type: 'close', conv: state.selected }));
 $('reply-form').addEventListener('submit', reply);
-$('reply-input').addEventListener('input', (e) => typing(e.target.value !== ''));
+const phrases = new QuickPhrases($('reply-input'), toast);
+$('reply-input').addEventListener('input', (e) => {
+  typing(e.target.value !== '');
+  phrases.suggest();
+});
 $('reply-input').addEventListener('keydown', (e) => {
+  if (phrases.onKey(e)) return; // Tab/Enter/arrows/Escape while phrases are listed
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     $('reply-form').requestSubmit();
@@ -552,13 +559,6 @@ $('reply-input').addEventListener('keydown', (e) => {
 $('note-form').addEventListener('submit', note);
 $('transfer-toggle').addEventListener('click', toggleTransfer);
 $('transfer-form').addEventListener('submit', transfer);
-$('phrases').append(...PHRASES.map((text) => h('button', {
-  type: 'button', class: 'phrase', testid: 'phrase',
-  onclick: () => {
-    $('reply-input').value = text;
-    $('reply-input').focus();
-  },
-}, text)));
 document.addEventListener('visibilitychange', changed);
 
 if (session) start();

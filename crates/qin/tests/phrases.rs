@@ -104,6 +104,16 @@ async fn every_agent_sees_the_configured_shop_phrases() {
 }
 
 #[tokio::test]
+async fn the_console_gets_its_phrases_script() {
+    let (_node, addr) = embedded(demo_config()).await;
+    let res = http(&addr.to_string(), "GET", "/phrases.js", None, None).await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("export class QuickPhrases"));
+    let console = http(&addr.to_string(), "GET", "/console.js", None, None).await;
+    assert!(console.body.contains("from './phrases.js'"));
+}
+
+#[tokio::test]
 async fn only_staff_of_the_shop_reach_the_phrases() {
     let (_node, addr) = embedded(demo_config()).await;
     let a = addr.to_string();

@@ -1,7 +1,9 @@
 // Browser end-to-end test of Qin's web front-ends against a running gateway: an agent logs into
 // the console and goes online, a shopper opens the storefront widget and asks a question, each
-// sees the other's message; the shopper follows the agent (★, kept across a reload); the
-// supervisor (zhuguan) logs into /supervisor and reads why the chat went to that agent. Usage: node chat.mjs http://127.0.0.1:18080
+// sees the other's message; the agent answers with quick phrases (`/hi` picked with Tab, and
+// one added in the Phrases panel, clicked and edited before sending); the shopper follows the
+// agent (★, kept across a reload); the supervisor (zhuguan) logs into /supervisor and reads
+// why the chat went to that agent. Usage: node chat.mjs http://127.0.0.1:18080
 // (after `npm install`; uses /usr/bin/chromium, or the browser named by $CHROMIUM).
 
 import { mkdtemp } from 'node:fs/promises';
@@ -12,6 +14,8 @@ import { chromium } from 'playwright-core';
 const TIMEOUT_MS = 10_000;
 const ASK = '亲，发货了吗？';
 const ANSWER = '亲，今天就发～';
+const HI = '亲，在的～有什么可以帮您？'; // the demo shop's /hi (config/qin.toml)
+const THANKS = '谢谢亲的耐心等待～'; // added in the Phrases panel
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -106,6 +110,42 @@ async function run() {
 
   await step('shopper sees the reply', async () => {
     await message(shopper, 'agent', ANSWER).waitFor();
+  });
+
+  await step(`agent types "/hi", picks the phrase with Tab and sends "${HI}"`, async () => {
+    const input = agent.getByTestId('reply-input');
+    await input.pressSequentially('/hi');
+    await agent.locator('[data-testid="phrase-suggestion"][data-shortcut="hi"][aria-selected="true"]').waitFor();
+    await input.press('Tab');
+    const text = await input.inputValue();
+    if (text !== HI) throw new Error(`the reply box holds ${JSON.stringify(text)}, not the phrase`);
+    await agent.getByTestId('phrase-suggest').waitFor({ state: 'hidden' });
+    await input.press('Enter');
+    await message(agent, 'agent', HI, true).waitFor();
+  });
+
+  await step('shopper receives the phrase', async () => {
+    await message(shopper, 'agent', HI).waitFor();
+  });
+
+  await step('agent adds an own phrase "/thx" in the Phrases panel', async () => {
+    await agent.getByTestId('phrases-toggle').click();
+    await agent.getByTestId('phrase-shortcut').fill('thx');
+    await agent.getByTestId('phrase-text').fill(THANKS);
+    await agent.getByTestId('phrase-save').click();
+    await agent.locator('[data-testid="phrase-item"][data-shortcut="thx"][data-owner="me"]').waitFor();
+    await agent.getByTestId('phrase-panel-close').click();
+  });
+
+  await step('agent types "/th", clicks the phrase, edits it and sends', async () => {
+    const input = agent.getByTestId('reply-input');
+    await input.pressSequentially('/th');
+    await agent.locator('[data-testid="phrase-suggestion"][data-shortcut="thx"][data-owner="me"]').click();
+    await input.press('End');
+    await input.pressSequentially('！');
+    await input.press('Enter');
+    await message(agent, 'agent', `${THANKS}！`, true).waitFor();
+    await message(shopper, 'agent', `${THANKS}！`).waitFor();
   });
 
   await step('shopper was greeted by the shop bot', async () => {
