@@ -8,8 +8,8 @@ mod validate;
 
 pub use env::apply_env;
 pub use shop::{
-    AgentConfig, GroupConfig, HoursConfig, KeywordRule, PhraseConfig, ProfileConfig, RoutingConfig,
-    ShiftEnd, ShopConfig, SpecialDay,
+    AgentConfig, AutoReplyConfig, GroupConfig, HoldingMessage, HoursConfig, KeywordRule,
+    PhraseConfig, ProfileConfig, RoutingConfig, ShiftEnd, ShopConfig, SpecialDay,
 };
 
 use qin_proto::{AgentId, GroupId, ShopId};

@@ -3,6 +3,7 @@
 use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
+mod auto_reply;
 mod phrases;
 mod routing;
 
@@ -118,29 +119,12 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
                 ));
             }
         }
-        for (ki, k) in shop.keywords.iter().enumerate() {
-            let key = format!("{at}.keywords[{ki}]");
-            if k.keywords.is_empty() || k.keywords.iter().any(|w| w.trim().is_empty()) {
-                return Err(invalid(
-                    format!("{key}.keywords"),
-                    "needs at least one non-empty keyword",
-                ));
-            }
-            if k.reply.trim().is_empty() {
-                return Err(invalid(format!("{key}.reply"), "must not be empty"));
-            }
-            if let Some(g) = k.groups.iter().find(|g| !groups.contains(g)) {
-                return Err(invalid(
-                    format!("{key}.groups"),
-                    format!("no group {g} in this shop"),
-                ));
-            }
-        }
         if shop.avg_chat_s == 0 {
             return Err(invalid(format!("{at}.avg_chat_s"), "must be at least 1"));
         }
         routing::shop(shop, &at)?;
         phrases::shop(shop, &at, l.max_body_chars)?;
+        auto_reply::shop(shop, &at)?;
     }
     Ok(())
 }

@@ -37,9 +37,12 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
                 max_chats,
                 shift: Vec::new(),
                 supervisor: false,
+                greeting: None,
             })
             .collect(),
         keywords: Vec::new(),
+        auto_reply: Default::default(),
+        phrases: Vec::new(),
         routing: Default::default(),
         hours: Default::default(),
         profiles: Vec::new(),
