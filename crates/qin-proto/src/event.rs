@@ -56,7 +56,9 @@ pub enum ShopEvent {
         /// Agent.
         agent: AgentId,
     },
-    /// The router decided where a conversation goes (already written to the store).
+    /// The router decided where a conversation goes (already written to the store), or a
+    /// waiting conversation's place or estimate changed meaningfully (the same outcome again,
+    /// with the new `position` and `eta_s`).
     Routed {
         /// Conversation.
         conv: ConvId,
@@ -68,6 +70,9 @@ pub enum ShopEvent {
         /// agent could not take the chat because they are away or offline.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unavailable: Option<Unavailable>,
+        /// For a waiting chat: the estimated seconds until it is taken, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        eta_s: Option<u32>,
     },
     /// A request for the router was queued in the store (`Store::push_request`): the
     /// router should read its inbox now.
@@ -300,8 +305,18 @@ mod tests {
                 online: 0,
             },
             unavailable: None,
+            eta_s: Some(60),
         };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<ShopEvent>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn routed_events_without_an_estimate_still_parse() {
+        let old = r#"{"event":"routed","conv":"c1","group":"lady","outcome":{"kind":"queued","position":2,"online":0}}"#;
+        let ShopEvent::Routed { eta_s, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("not routed");
+        };
+        assert_eq!(eta_s, None);
     }
 }

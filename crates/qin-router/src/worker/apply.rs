@@ -56,7 +56,8 @@ impl Worker {
                         self.unassigned(&conv, from).await;
                     }
                     let outcome = RouteOutcome::Assigned { agent };
-                    self.publish_routed(conv, group, outcome, unavailable).await;
+                    self.publish_routed(conv, group, outcome, unavailable, None)
+                        .await;
                 }
                 gone
             }
@@ -85,7 +86,8 @@ impl Worker {
                         self.unassigned(&conv, from).await;
                     }
                     let outcome = RouteOutcome::Queued { position, online };
-                    self.publish_routed(conv, group, outcome, unavailable).await;
+                    self.publish_routed(conv, group, outcome, unavailable, eta_s)
+                        .await;
                 }
                 gone
             }
@@ -109,27 +111,40 @@ impl Worker {
                     .await;
                 if gone.is_none() {
                     let outcome = RouteOutcome::WaitingAgent { agent, position };
-                    self.publish_routed(conv, group, outcome, None).await;
+                    self.publish_routed(conv, group, outcome, None, eta_s).await;
                 }
                 gone
             }
             Decision::Position {
                 conv,
+                group,
                 agent,
                 position,
                 eta_s,
-                ..
             } => {
                 tracing::debug!(%conv, position, eta_s, "place in queue changed");
-                self.position(
-                    &conv,
-                    Spot {
+                let outcome = match &agent {
+                    Some(agent) => RouteOutcome::WaitingAgent {
+                        agent: agent.clone(),
                         position,
-                        eta_s,
-                        agent,
                     },
-                )
-                .await
+                    None => RouteOutcome::Queued {
+                        position,
+                        online: self.online(&group),
+                    },
+                };
+                let spot = Spot {
+                    position,
+                    eta_s,
+                    agent,
+                };
+                let gone = self.position(&conv, spot).await;
+                if gone.is_none() {
+                    // The core tells only meaningful changes: the auto-reply service's busy
+                    // message follows them without filtering again.
+                    self.publish_routed(conv, group, outcome, None, eta_s).await;
+                }
+                gone
             }
             Decision::Released { conv, group, agent } => {
                 let agent = agent.as_ref().map(AgentId::as_str);
@@ -367,18 +382,29 @@ impl Worker {
         }
     }
 
+    /// Agents of `group` online now (0 for a group the shop lacks).
+    fn online(&self, group: &GroupId) -> u32 {
+        self.state
+            .groups_live()
+            .into_iter()
+            .find(|g| &g.id == group)
+            .map_or(0, |g| g.online)
+    }
+
     async fn publish_routed(
         &self,
         conv: ConvId,
         group: GroupId,
         outcome: RouteOutcome,
         unavailable: Option<(AgentId, AgentStatus)>,
+        eta_s: Option<u32>,
     ) {
         let event = ShopEvent::Routed {
             conv,
             group,
             outcome,
             unavailable: unavailable.map(|(agent, status)| Unavailable { agent, status }),
+            eta_s,
         };
         self.publish_json(&topic::shop(&self.shop.id), &event).await;
     }
