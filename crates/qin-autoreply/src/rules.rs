@@ -1,19 +1,65 @@
-//! The pure auto-reply rules: which bot replies an event calls for. No I/O, no clock.
+//! The auto-reply rules and their order. Pure: the event, the chat's memory and the facts
+//! the worker gathered in; bot replies out.
+//!
+//! For each shop event the rules are tried **in this order**, and every rule that fires adds
+//! one reply (a rule answers only the events it is about):
+//!
+//! | # | rule | on | says | fires |
+//! |---|---|---|---|---|
+//! | 1 | [`Rule::Greeting`] | chat opened | the persona group's greeting, in its voice | once per chat |
+//! | 2 | [`Rule::Unavailable`] | routed | the wanted agent is away/offline, who takes over | once per chat |
+//! | 3 | [`Rule::Back`] | routed to an agent | someone is here, after a leave-a-message wait | once per such wait |
+//! | 4 | [`Rule::AgentGreeting`] | routed to an agent | that agent's own greeting | once per agent per chat |
+//! | 5 | [`Rule::Keyword`] | shopper text | the matching FAQ answer of highest priority | once per rule per chat, or per message with `repeat` |
+//! | 6 | [`Rule::Busy`] | queued, agents online | place and estimate | again on each meaningful change |
+//! | 7 | [`Rule::AgentReply`] | shopper message, agent busy/away | the agent's personal auto-reply | once per wait |
+//! | 8 | [`Rule::Away`] | queued, nobody online | leave a message (留言) | once per chat |
+//! | 9 | [`Rule::Closed`] | opened, queued or written while the shop is closed | next opening time, leave a message | once per closed period |
+//!
+//! And on the clock, [`Rule::Holding`]: a shopper message without an agent's answer for a
+//! threshold gets that threshold's holding message, once per threshold per wait.
+//!
+//! Discipline, common to all rules:
+//! - only shoppers' messages and the router's and gateways' events are answered — never an
+//!   agent's or the bot's own message;
+//! - **quiet**: within `quiet_after_agent_s` of an agent's message in the chat, rules 5–7, 9
+//!   (on messages) and holding stay silent — a human is answering;
+//! - every reply has a deterministic `cid` naming its occasion, so the store's `(from, cid)`
+//!   deduplication posts it once however many workers see the event, and the chat's memory
+//!   ([`Chat::fired`]) keeps it from firing again.
 
-use qin_config::{KeywordRule, ShopConfig};
-use qin_proto::{ConvId, GroupId, MessageKind, RouteOutcome, ShopEvent};
+mod away;
+mod busy;
+mod first_contact;
+mod keywords;
+
+use crate::chat::{Chat, Wait};
+use crate::engine::{Engine, Facts, Holding};
+use qin_proto::{ConvId, Millis, ShopEvent};
 
 /// Which rule produced a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// The persona group's greeting when a chat opens.
     Greeting,
-    /// Keyword rule number `n` (0-based, in config order).
-    Keyword(usize),
-    /// Nobody in the group is online.
-    Away,
     /// The agent the shopper wanted (asked for, follows, talked to last) is away or offline.
     Unavailable,
+    /// An agent took a chat that waited with nobody to answer.
+    Back,
+    /// The assigned agent's own greeting.
+    AgentGreeting,
+    /// Keyword rule number `n` (0-based, in config order).
+    Keyword(usize),
+    /// The chat's place in the queue and the estimate.
+    Busy,
+    /// The assigned agent's personal auto-reply while busy or away.
+    AgentReply,
+    /// Nobody in the group is online: leave a message.
+    Away,
+    /// The shop is closed: when it opens, leave a message.
+    Closed,
+    /// No agent's answer for this many seconds.
+    Holding(u32),
 }
 
 /// A bot message to post.
@@ -30,173 +76,100 @@ pub struct Reply {
     pub rule: Rule,
 }
 
-/// What the caller knows about the event's conversation that the event itself does not say.
-/// Later rules (off-hours, agents' own auto-replies) add their facts here, so the rules stay
-/// free of I/O and clocks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Context<'a> {
-    /// The conversation's persona group; needed for keyword rules limited to some groups.
-    pub group: Option<&'a GroupId>,
+/// What one rule looks at.
+pub(crate) struct Input<'a> {
+    pub engine: &'a Engine,
+    pub conv: &'a ConvId,
+    pub chat: &'a Chat,
+    pub event: &'a ShopEvent,
+    pub facts: &'a Facts<'a>,
+    /// Replies of earlier rules for the same event.
+    pub earlier: &'a [Reply],
 }
 
-/// One rule of the engine: at most one reply for an event.
-type RuleFn = fn(&ShopConfig, &ShopEvent, &Context<'_>) -> Option<Reply>;
-
-/// The rules, in the order they are tried; every rule that fires adds its reply.
-const ORDER: [RuleFn; 4] = [greeting, keyword, unavailable, away];
-
-/// The replies `event` calls for, in rule order.
-pub fn replies(shop: &ShopConfig, event: &ShopEvent, ctx: &Context<'_>) -> Vec<Reply> {
-    ORDER
-        .iter()
-        .filter_map(|rule| rule(shop, event, ctx))
-        .collect()
-}
-
-/// The conversation `event` may call for a reply in, judged without its [`Context`]: `None`
-/// means no reply whatever the context, so the worker skips the store read that most
-/// shopper messages (matching no keyword in any group) would otherwise cost.
-pub fn candidate<'e>(shop: &ShopConfig, event: &'e ShopEvent) -> Option<&'e ConvId> {
-    match event {
-        ShopEvent::ChatOpened { conv, .. } => Some(conv),
-        ShopEvent::ShopperMessage {
-            conv,
-            kind: MessageKind::Text,
+impl Input<'_> {
+    pub fn reply(&self, cid: String, body: String, rule: Rule) -> Reply {
+        Reply {
+            conv: self.conv.clone(),
+            cid,
             body,
-            ..
-        } => {
-            let text = body.to_lowercase();
-            shop.keywords
-                .iter()
-                .any(|rule| mentions(rule, &text))
-                .then_some(conv)
+            rule,
         }
-        ShopEvent::Routed {
-            conv,
-            outcome: RouteOutcome::Queued { online: 0, .. },
-            ..
-        }
-        | ShopEvent::Routed {
-            conv,
-            unavailable: Some(_),
-            ..
-        } => Some(conv),
-        _ => None,
+    }
+
+    /// A human agent wrote in the chat recently.
+    pub fn quiet(&self) -> bool {
+        self.chat.quiet(self.facts.now, self.engine.quiet_ms)
     }
 }
 
-/// A chat opened: its group's greeting, in the group's voice (unknown group: the default's).
-fn greeting(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Reply> {
-    let ShopEvent::ChatOpened { conv, group, .. } = event else {
-        return None;
-    };
-    let g = shop
-        .group(group)
-        .or_else(|| shop.group(&shop.default_group))?;
-    Some(Reply {
-        conv: conv.clone(),
-        cid: "auto:greeting".into(),
-        body: g.greeting.clone(),
-        rule: Rule::Greeting,
-    })
-}
+type RuleFn = fn(&Input<'_>) -> Option<Reply>;
 
-/// The wanted agent cannot take the chat: say so, and who takes it instead.
-fn unavailable(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Reply> {
-    let ShopEvent::Routed {
-        conv,
-        group,
-        outcome,
-        unavailable: Some(wanted),
-    } = event
-    else {
-        return None;
-    };
-    let name = |id: &qin_proto::AgentId| {
-        shop.agent(id)
-            .map_or_else(|| id.to_string(), |a| a.name.clone())
-    };
-    let group_name = shop
-        .group(group)
-        .map_or_else(|| group.to_string(), |g| g.name.clone());
-    let gone = match wanted.status {
-        qin_proto::AgentStatus::Away => "暂时离开了",
-        _ => "现在不在线",
-    };
-    let next = match outcome {
-        RouteOutcome::Assigned { agent } => format!("已为您接通{group_name}的{}", name(agent)),
-        RouteOutcome::Queued { position, .. } => {
-            format!(
-                "已为您排入{group_name}，前面还有{}位",
-                position.saturating_sub(1)
-            )
+/// The event rules in the order they are tried (the table above).
+const ORDER: [RuleFn; 9] = [
+    first_contact::greeting,
+    first_contact::unavailable,
+    first_contact::back,
+    first_contact::agent_greeting,
+    keywords::keyword,
+    busy::busy,
+    busy::agent_reply,
+    away::away,
+    away::closed,
+];
+
+/// The replies `event` calls for, in rule order, leaving out those already posted.
+pub(crate) fn for_event(
+    engine: &Engine,
+    conv: &ConvId,
+    chat: &Chat,
+    event: &ShopEvent,
+    facts: &Facts<'_>,
+) -> Vec<Reply> {
+    let mut out: Vec<Reply> = Vec::new();
+    for rule in ORDER {
+        let input = Input {
+            engine,
+            conv,
+            chat,
+            event,
+            facts,
+            earlier: &out,
+        };
+        let reply = rule(&input);
+        if let Some(reply) = reply
+            && !chat.fired.contains(&reply.cid)
+        {
+            out.push(reply);
         }
-        RouteOutcome::WaitingAgent { .. } => return None,
-    };
-    Some(Reply {
-        conv: conv.clone(),
-        cid: "auto:unavailable".into(),
-        body: format!("亲，{}{gone}～{next}，请稍等哦！", name(&wanted.agent)),
-        rule: Rule::Unavailable,
-    })
+    }
+    out
 }
 
-/// A shopper's text: the first keyword rule that matches in the conversation's group.
-fn keyword(shop: &ShopConfig, event: &ShopEvent, ctx: &Context<'_>) -> Option<Reply> {
-    let ShopEvent::ShopperMessage {
-        conv,
-        seq,
-        kind: MessageKind::Text,
-        body,
-    } = event
-    else {
+/// The `cid` of the holding message after `after_s` in the wait begun at `seq`.
+pub(crate) fn holding_cid(seq: u64, after_s: u32) -> String {
+    format!("auto:hold:{seq}:{after_s}")
+}
+
+/// The holding message `h` of `wait`, unless nobody can answer now (the shopper was told to
+/// leave a message, or the shop is closed): a promise that someone comes would be false.
+pub(crate) fn holding(
+    engine: &Engine,
+    conv: &ConvId,
+    chat: &Chat,
+    wait: Wait,
+    h: &Holding,
+    now: Millis,
+) -> Option<Reply> {
+    if chat.unanswerable.is_some() || !engine.open(now) {
         return None;
-    };
-    let text = body.to_lowercase();
-    let (i, rule) = shop.keywords.iter().enumerate().find(|(_, rule)| {
-        let in_group = rule.groups.is_empty() || ctx.group.is_some_and(|g| rule.groups.contains(g));
-        in_group && mentions(rule, &text)
-    })?;
+    }
     Some(Reply {
         conv: conv.clone(),
-        // Per shopper message: each question gets its own answer, a re-delivered one none.
-        cid: format!("auto:kw:{seq}"),
-        body: rule.reply.clone(),
-        rule: Rule::Keyword(i),
+        cid: holding_cid(wait.seq, h.after_s),
+        body: h.message.clone(),
+        rule: Rule::Holding(h.after_s),
     })
-}
-
-/// Queued with nobody of the group online: the group's away message, else the shop's.
-fn away(shop: &ShopConfig, event: &ShopEvent, _: &Context<'_>) -> Option<Reply> {
-    let ShopEvent::Routed {
-        conv,
-        group,
-        outcome: RouteOutcome::Queued { online: 0, .. },
-        ..
-    } = event
-    else {
-        return None;
-    };
-    let body = shop
-        .group(group)
-        .and_then(|g| g.away_message.clone())
-        .unwrap_or_else(|| shop.away_message.clone());
-    Some(Reply {
-        conv: conv.clone(),
-        // Once per conversation: re-queueing (e.g. after a transfer) does not repeat it.
-        cid: "auto:away".into(),
-        body,
-        rule: Rule::Away,
-    })
-}
-
-/// Whether already-lowercased `text` contains one of the rule's keywords, ignoring case.
-/// Empty keywords never match: config validation rejects them, but an unvalidated one
-/// would otherwise answer every message.
-fn mentions(rule: &KeywordRule, text: &str) -> bool {
-    rule.keywords
-        .iter()
-        .any(|k| !k.is_empty() && text.contains(&k.to_lowercase()))
 }
 
 #[cfg(test)]

@@ -1,16 +1,21 @@
-//! The auto-reply worker: follows a shop's events, posts the rules' replies to the
-//! conversations' logs as the shop's bot, and delivers them to the parties.
+//! The auto-reply worker: follows a shop's events, keeps its open chats' memory and holding
+//! timers, and posts the engine's replies to the conversations' logs as the shop's bot.
 
-use crate::rules::{Context, Reply, candidate, replies};
+mod chats;
+mod clock;
+mod replier;
+
+use crate::engine::Engine;
 use bytes::Bytes;
+use clock::Clock;
 use qin_bus::{Bus, BusError, Received, Subscription};
 use qin_config::ShopConfig;
-use qin_proto::{
-    Audience, Delivery, MessageKind, Millis, Party, Role, ServerFrame, ShopEvent, topic,
-};
-use qin_retry::retry;
-use qin_store::{NewMessage, Store, StoreError};
+use qin_proto::{Millis, topic};
+use qin_store::Store;
+use replier::Replier;
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Why the worker stopped.
@@ -22,6 +27,9 @@ pub enum AutoReplyError {
     /// The bus went away under the worker.
     #[error("the bus closed")]
     BusClosed,
+    /// The shop's auto-reply config cannot be used (a validated config always can).
+    #[error("bad auto-reply config: {0}")]
+    Config(String),
 }
 
 /// The bot's sender id; fixed so the store deduplicates replies across workers by `cid`.
@@ -49,10 +57,16 @@ pub struct Worker {
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker")
-            .field("shop", &self.replier.shop.id)
+            .field("shop", &self.replier.engine.shop().id)
             .finish_non_exhaustive()
     }
 }
+
+/// Shop events queued for answering before the worker pushes back on the bus.
+const EVENT_BACKLOG: usize = 65_536;
+
+/// How often chats idle for a day are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(600);
 
 impl Worker {
     /// Follows the shop's events; anything published after this returns is seen by
@@ -62,53 +76,83 @@ impl Worker {
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
     ) -> Result<Self, AutoReplyError> {
+        let engine = Engine::new(shop.clone()).map_err(AutoReplyError::Config)?;
         let events = bus.subscribe(&topic::shop(&shop.id)).await?;
-        let bot = Party {
-            role: Role::Bot,
-            id: BOT_ID.into(),
-            name: shop.bot_name.clone(),
-        };
         Ok(Self {
             events,
-            replier: Replier {
-                shop,
-                store,
-                bus,
-                bot,
-            },
+            replier: Replier::new(engine, store, bus, Clock::system()),
         })
     }
 
-    /// Answers events until `shutdown` is cancelled (`Ok`) or the bus goes away.
+    /// Makes the worker's clock read `wall` (ms since the epoch) now, for tests of opening
+    /// hours; it then runs on tokio's time as usual.
+    #[doc(hidden)]
+    pub fn with_wall_clock(mut self, wall: Millis) -> Self {
+        self.replier.clock = Clock::starting_at(wall);
+        self
+    }
+
+    /// Answers events and timers until `shutdown` is cancelled (`Ok`) or the bus goes away.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), AutoReplyError> {
-        tracing::info!(shop = %self.replier.shop.id, "auto-reply running");
+        let Self {
+            events,
+            mut replier,
+        } = self;
+        tracing::info!(shop = %replier.engine.shop().id, "auto-reply running");
         // Answering takes store round trips; a burst of chats (a Double Eleven midnight) must
         // not overflow the bus's small per-topic buffer, so a reader moves events into a
         // deep queue of our own as fast as they come.
         let (tx, mut queue) = tokio::sync::mpsc::channel(EVENT_BACKLOG);
-        let reader = tokio::spawn(read_events(self.events, tx));
+        let reader = tokio::spawn(read_events(events, tx));
         let _stop_reader = AbortOnDrop(reader);
+        let mut restore: VecDeque<_> = tokio::select! {
+            () = shutdown.cancelled() => return Ok(()),
+            open = replier.load() => open.into(),
+        };
+        let mut forget = tokio::time::interval(FORGET_EVERY);
+        forget.reset();
         loop {
-            let payload = tokio::select! {
-                _ = shutdown.cancelled() => return Ok(()),
-                next = queue.recv() => next.ok_or(AutoReplyError::BusClosed)?,
-            };
-            // Cancelling mid-event is safe: an append either happened or not, and a stored
-            // reply that was not published reaches the parties through `sync`.
+            let wake = replier
+                .chats
+                .next_wake()
+                .map(|at| replier.clock.instant(at));
+            // Events first, then due timers, then chats left to restore while idle.
             tokio::select! {
-                _ = shutdown.cancelled() => return Ok(()),
-                () = self.replier.handle(&payload) => {}
+                biased;
+                () = shutdown.cancelled() => return Ok(()),
+                next = queue.recv() => {
+                    let payload = next.ok_or(AutoReplyError::BusClosed)?;
+                    // Cancelling mid-event is safe: an append either happened or not, and a
+                    // stored reply that was not published reaches the parties through `sync`.
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Ok(()),
+                        () = replier.handle(&payload) => {}
+                    }
+                }
+                () = sleep_until(wake) => {
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Ok(()),
+                        () = replier.on_timers() => {}
+                    }
+                }
+                _ = forget.tick() => replier.forget_idle(),
+                () = std::future::ready(()), if !restore.is_empty() => {
+                    if let Some(record) = restore.pop_front() {
+                        replier.restore(record).await;
+                    }
+                }
             }
         }
     }
 }
 
-/// Tries per store or bus call: a short blip is ridden out, a long outage drops the reply
-/// rather than stalling every later event of the shop behind it.
-const ATTEMPTS: u32 = 3;
-
-/// Shop events queued for answering before the worker pushes back on the bus.
-const EVENT_BACKLOG: usize = 65_536;
+/// Sleeps until `at`, or forever without a timer.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Moves the shop's events into the worker's queue until the bus or the worker goes away.
 async fn read_events(mut events: Subscription, queue: tokio::sync::mpsc::Sender<Bytes>) {
@@ -134,119 +178,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Turns one event into stored and delivered bot replies.
-struct Replier {
-    shop: Arc<ShopConfig>,
-    store: Arc<dyn Store>,
-    bus: Arc<dyn Bus>,
-    bot: Party,
-}
-
-impl Replier {
-    async fn handle(&self, payload: &[u8]) {
-        let shop = &self.shop.id;
-        let event: ShopEvent = match serde_json::from_slice(payload) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::warn!(%shop, %error, "malformed shop event skipped");
-                return;
-            }
-        };
-        let Some(conv) = candidate(&self.shop, &event) else {
-            return;
-        };
-        let conversation = match retry("load conversation", ATTEMPTS, || {
-            self.store.conversation(conv)
-        })
-        .await
-        {
-            Ok(Some(c)) if c.is_open() && &c.shop == shop => c,
-            Ok(Some(c)) if &c.shop != shop => {
-                tracing::warn!(%conv, owner = %c.shop, %shop, "event for another shop's chat");
-                return;
-            }
-            Ok(Some(_)) => {
-                tracing::debug!(%conv, "chat closed; no auto-reply");
-                return;
-            }
-            Ok(None) => {
-                tracing::debug!(%conv, "unknown chat; no auto-reply");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%conv, %error, "cannot load chat; no auto-reply");
-                return;
-            }
-        };
-        let ctx = Context {
-            group: Some(&conversation.group),
-        };
-        for reply in replies(&self.shop, &event, &ctx) {
-            self.post(reply).await;
-        }
-    }
-
-    /// Appends `reply` and publishes it, unless another worker (or an earlier copy of the
-    /// event) already stored it: only the worker whose append was new publishes.
-    async fn post(&self, reply: Reply) {
-        let Reply {
-            conv,
-            cid,
-            body,
-            rule,
-        } = reply;
-        let message = NewMessage {
-            cid,
-            from: self.bot.clone(),
-            kind: MessageKind::Text,
-            body,
-            ts: now_ms(),
-        };
-        let appended = match retry("append auto-reply", ATTEMPTS, || {
-            self.store.append(&conv, message.clone())
-        })
-        .await
-        {
-            Ok(a) if a.duplicate => {
-                tracing::debug!(%conv, ?rule, seq = a.message.seq, "auto-reply already posted");
-                return;
-            }
-            Ok(a) => a.message,
-            Err(StoreError::Closed(_)) => {
-                tracing::debug!(%conv, ?rule, "chat closed; auto-reply dropped");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%conv, ?rule, %error, "auto-reply dropped");
-                return;
-            }
-        };
-        let seq = appended.seq;
-        let payload = Bytes::from(Delivery::frame(
-            Audience::All,
-            &ServerFrame::Message(appended),
-        ));
-        let topic = topic::conversation(&conv);
-        match retry("publish auto-reply", ATTEMPTS, || {
-            self.bus.publish(&topic, payload.clone())
-        })
-        .await
-        {
-            Ok(()) => tracing::debug!(%conv, ?rule, seq, "auto-reply posted"),
-            // Stored all the same: the parties get it with `sync`.
-            Err(error) => tracing::warn!(%conv, seq, %error, "auto-reply stored, not delivered"),
-        }
-    }
-}
-
-fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| {
-            Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
-        })
 }
 
 #[cfg(test)]

@@ -123,21 +123,22 @@ async fn a_node_restarted_on_its_data_directory_loses_nothing() {
         .recv_where(|f| f["type"] == "message" && f["from"]["role"] == "bot")
         .await
         .expect("the group's greeting");
-    widget.send_message(&conv, "s1", "亲，在吗？").await;
-    agent.recv_message(&conv, "亲，在吗？").await;
-    agent.send_message(&conv, "a1", "在的亲～").await;
-    widget.recv_message(&conv, "在的亲～").await;
-    let asked = widget.send_message(&conv, "s2", "什么时候发货呀").await;
+    // The keyword question comes first: the bot keeps quiet while the agent is replying.
+    let asked = widget.send_message(&conv, "s1", "什么时候发货呀").await;
     widget
         .recv_where(|f| {
             f["type"] == "message" && f["from"]["role"] == "bot" && f["seq"].as_u64() > Some(asked)
         })
         .await
         .expect("the shipping keyword answer");
+    agent.send_message(&conv, "a1", "在的亲～").await;
+    widget.recv_message(&conv, "在的亲～").await;
+    widget.send_message(&conv, "s2", "亲，在吗？").await;
+    agent.recv_message(&conv, "亲，在吗？").await;
     let (before, synced) = sync(&mut widget, &conv, 0, &Value::Null).await;
     let last_seq = synced["upto"].as_u64().expect("upto");
     let epoch = synced["epoch"].clone();
-    assert_eq!(last_seq, 5, "greeting, s1, a1, s2, answer: {before:?}");
+    assert_eq!(last_seq, 5, "greeting, s1, answer, a1, s2: {before:?}");
     assert_eq!(stored(&before).len() as u64, last_seq);
 
     drop((agent, widget));
@@ -170,7 +171,7 @@ async fn a_node_restarted_on_its_data_directory_loses_nothing() {
     let reply = agent.send_message(&conv, "a2", "不客气～").await;
     assert_eq!(reply, last_seq + 2);
     widget.recv_message(&conv, "不客气～").await;
-    let retry = widget.send_message(&conv, "s1", "亲，在吗？").await;
+    let retry = widget.send_message(&conv, "s1", "什么时候发货呀").await;
     assert_eq!(retry, 2, "a cid from before the restart is still known");
 
     node.stop().await;
