@@ -145,6 +145,17 @@ impl AgentSession {
                 to_group,
                 note,
             } => self.transfer(conn, conv, to_agent, to_group, note).await,
+            ClientFrame::AutoReply { text } => {
+                // The agent's personal auto-reply, sent by the auto-reply service while the
+                // agent is busy or away; the socket gets what is stored now.
+                let store = &conn.state.store;
+                store
+                    .set_agent_auto_reply(&self.shop.id, &self.agent.id, text.as_deref())
+                    .await
+                    .map_err(store_error)?;
+                conn.reply(&ServerFrame::AutoReply { text });
+                Ok(())
+            }
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Open { .. }
             | ClientFrame::Rate { .. }

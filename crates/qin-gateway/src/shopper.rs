@@ -171,7 +171,8 @@ impl ShopperSession {
             ClientFrame::Hello { .. } => Err(ProtoError::bad_frame("already said hello")),
             ClientFrame::Status { .. }
             | ClientFrame::Transfer { .. }
-            | ClientFrame::Note { .. } => Err(ProtoError::new(
+            | ClientFrame::Note { .. }
+            | ClientFrame::AutoReply { .. } => Err(ProtoError::new(
                 ErrorCode::Forbidden,
                 format!("{} is for agents", frame.type_name()),
             )),

@@ -177,6 +177,13 @@ pub enum ClientFrame {
         /// The note.
         text: String,
     },
+    /// Agent: set (`text`) or clear (no `text`) your personal auto-reply, which the bot sends
+    /// for you, once per wait, to shoppers writing while you are busy or away.
+    AutoReply {
+        /// The words; absent or `null` clears them.
+        #[serde(default)]
+        text: Option<String>,
+    },
     /// Shopper: rate the conversation.
     Rate {
         /// Conversation.
@@ -201,8 +208,21 @@ pub enum Choice {
 
 /// The frame types clients may send, for error messages.
 pub const CLIENT_FRAME_TYPES: &[&str] = &[
-    "hello", "open", "send", "typing", "read", "sync", "status", "transfer", "close", "note",
-    "rate", "follow", "unfollow", "choose",
+    "hello",
+    "open",
+    "send",
+    "typing",
+    "read",
+    "sync",
+    "status",
+    "transfer",
+    "close",
+    "note",
+    "rate",
+    "follow",
+    "unfollow",
+    "choose",
+    "auto_reply",
 ];
 
 impl ClientFrame {
@@ -241,6 +261,7 @@ impl ClientFrame {
             Self::Follow { .. } => "follow",
             Self::Unfollow { .. } => "unfollow",
             Self::Choose { .. } => "choose",
+            Self::AutoReply { .. } => "auto_reply",
         }
     }
 
@@ -261,6 +282,10 @@ impl ClientFrame {
                 Ok(())
             }
             Self::Note { text, .. } => validate_body(text, limits),
+            Self::AutoReply { text } => match text {
+                Some(text) => validate_body(text, limits),
+                None => Ok(()),
+            },
             Self::Transfer {
                 to_agent,
                 to_group,
@@ -556,6 +581,12 @@ pub enum ServerFrame {
     Status {
         /// The status.
         state: AgentStatus,
+    },
+    /// Agent: your personal auto-reply as now stored, after `auto_reply`.
+    AutoReply {
+        /// The words; absent when cleared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
     },
     /// Shopper: the agents they follow, after `follow` or `unfollow`.
     Following {

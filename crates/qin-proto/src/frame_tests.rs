@@ -162,3 +162,32 @@ fn server_frames_use_documented_field_names() {
         r#"{"type":"ack","conv":"c1","cid":"x","seq":3}"#
     );
 }
+
+#[test]
+fn auto_reply_frames_set_and_clear() {
+    let set = |text: Option<&str>| ClientFrame::AutoReply {
+        text: text.map(str::to_owned),
+    };
+    let cases = [
+        (
+            r#"{"type":"auto_reply","text":"盘点中，10分钟回来"}"#,
+            set(Some("盘点中，10分钟回来")),
+        ),
+        (r#"{"type":"auto_reply"}"#, set(None)),
+        (r#"{"type":"auto_reply","text":null}"#, set(None)),
+    ];
+    for (text, frame) in cases {
+        assert_eq!(parse(text).unwrap(), frame, "{text}");
+        assert_eq!(frame.type_name(), "auto_reply");
+    }
+    let blank = parse(r#"{"type":"auto_reply","text":"  "}"#).unwrap_err();
+    assert_eq!(blank.code, ErrorCode::BadFrame);
+    let long = format!(r#"{{"type":"auto_reply","text":"{}"}}"#, "亲".repeat(4001));
+    assert_eq!(parse(&long).unwrap_err().code, ErrorCode::TooLarge);
+    let answer = ServerFrame::AutoReply {
+        text: Some("盘点中".into()),
+    };
+    assert_eq!(answer.to_json(), r#"{"type":"auto_reply","text":"盘点中"}"#);
+    let cleared = ServerFrame::AutoReply { text: None };
+    assert_eq!(cleared.to_json(), r#"{"type":"auto_reply"}"#);
+}
