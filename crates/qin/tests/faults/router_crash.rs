@@ -79,7 +79,7 @@ async fn killing_the_routing_router_mid_burst_loses_no_chat_and_breaks_no_cap() 
         .filter(|(_, c)| !assigned.contains_key(c))
         .cloned()
         .collect();
-    let drained = assignments(&waiting, Duration::from_secs(5)).await;
+    let drained = assignments(&waiting, Duration::from_secs(10)).await;
     assert_eq!(
         drained.len(),
         closing.len(),
