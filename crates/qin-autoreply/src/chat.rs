@@ -84,7 +84,15 @@ impl Chat {
             ShopEvent::Routed { group, outcome, .. } => {
                 self.group = group.clone();
                 self.agent = match outcome {
-                    RouteOutcome::Assigned { agent } => Some(agent.clone()),
+                    RouteOutcome::Assigned { agent } => {
+                        // The agent who just took the chat needs a moment to read it: the
+                        // holding thresholds count from now (the wait keeps its seq, so a
+                        // threshold already passed is not repeated).
+                        if let Some(wait) = &mut self.wait {
+                            wait.since = wait.since.max(now);
+                        }
+                        Some(agent.clone())
+                    }
                     RouteOutcome::Queued { .. } | RouteOutcome::WaitingAgent { .. } => None,
                 };
             }

@@ -267,6 +267,18 @@ fn holding_messages_once_per_threshold_per_wait() {
 }
 
 #[test]
+fn an_agent_taking_the_chat_restarts_the_holding_clock() {
+    let e = engine();
+    let mut c = chat("lady");
+    step(&e, &mut c, &queued("lady", 1, 2, Some(60)), NOON);
+    step(&e, &mut c, &said(2, "在吗"), NOON);
+    assert_eq!(held(&e, &mut c, NOON + 30 * S).map(|h| h.0), Some(30));
+    step(&e, &mut c, &assigned("lady", "xiaoya"), NOON + 80 * S);
+    assert_eq!(e.next_wake(&c), Some(NOON + 170 * S), "90 s from the assignment");
+    assert_eq!(c.wait.map(|w| w.seq), Some(2), "the same wait: 30 s is not repeated");
+}
+
+#[test]
 fn late_thresholds_are_skipped_not_sent_late() {
     let e = engine();
     let mut c = chat("lady");
