@@ -274,8 +274,16 @@ fn an_agent_taking_the_chat_restarts_the_holding_clock() {
     step(&e, &mut c, &said(2, "在吗"), NOON);
     assert_eq!(held(&e, &mut c, NOON + 30 * S).map(|h| h.0), Some(30));
     step(&e, &mut c, &assigned("lady", "xiaoya"), NOON + 80 * S);
-    assert_eq!(e.next_wake(&c), Some(NOON + 170 * S), "90 s from the assignment");
-    assert_eq!(c.wait.map(|w| w.seq), Some(2), "the same wait: 30 s is not repeated");
+    assert_eq!(
+        e.next_wake(&c),
+        Some(NOON + 170 * S),
+        "90 s from the assignment"
+    );
+    assert_eq!(
+        c.wait.map(|w| w.seq),
+        Some(2),
+        "the same wait: 30 s is not repeated"
+    );
 }
 
 #[test]
