@@ -21,6 +21,8 @@ pub struct Chat {
     /// The `cid` of the away or closed notice (leave a message) while nobody has taken the
     /// chat since: the next agent to take it is announced.
     pub unanswerable: Option<String>,
+    /// When the last busy message (place and estimate) was posted.
+    pub last_busy_at: Option<Millis>,
 }
 
 /// The shopper waits for an answer since their message `seq`, received at `since`.
@@ -36,6 +38,7 @@ pub struct Wait {
 pub(crate) const AWAY_CID: &str = "auto:away";
 pub(crate) const CLOSED_CID: &str = "auto:closed:";
 pub(crate) const BACK_CID: &str = "auto:back:";
+pub(crate) const BUSY_CID: &str = "auto:busy:";
 
 impl Chat {
     /// A chat just opened in `group`.
@@ -47,6 +50,7 @@ impl Chat {
             wait: None,
             fired: HashSet::new(),
             unanswerable: None,
+            last_busy_at: None,
         }
     }
 
@@ -70,7 +74,12 @@ impl Chat {
         match m.from.role {
             Role::Agent => self.agent_wrote(m.ts),
             Role::Shopper => self.shopper_wrote(m.seq, m.ts),
-            Role::Bot => self.remember(&m.cid),
+            Role::Bot => {
+                if m.cid.starts_with(BUSY_CID) {
+                    self.last_busy_at = Some(m.ts);
+                }
+                self.remember(&m.cid);
+            }
             Role::System | Role::Supervisor => {}
         }
     }

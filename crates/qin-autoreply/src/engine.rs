@@ -153,6 +153,9 @@ impl Engine {
         let out = rules::for_event(self, conv, chat, event, facts);
         for reply in &out {
             chat.remember(&reply.cid);
+            if reply.rule == rules::Rule::Busy {
+                chat.last_busy_at = Some(facts.now);
+            }
         }
         if matches!(
             event,

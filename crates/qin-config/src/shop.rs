@@ -147,6 +147,9 @@ pub struct AutoReplyConfig {
     /// Told to a queued shopper, again when the place or estimate changes meaningfully:
     /// `{position}`, `{ahead}` (chats before theirs), `{eta}` (e.g. 约3分钟), `{group}`.
     pub busy_message: String,
+    /// At least this many seconds between two busy messages in a chat (0: every meaningful
+    /// change is told).
+    pub busy_every_s: u32,
     /// Outside opening hours (and on holidays), with `{next_open}` (local `MM-DD HH:MM`);
     /// says the shopper may leave a message.
     pub closed_message: String,
@@ -165,6 +168,7 @@ impl Default for AutoReplyConfig {
             quiet_after_agent_s: 60,
             busy_message: "亲，现在咨询的人有点多，您排在第{position}位，预计等待{eta}，请稍候～"
                 .into(),
+            busy_every_s: 60,
             closed_message:
                 "亲，现在是下班时间～我们{next_open}回来，您可以先留言，上班后第一时间回复您！"
                     .into(),

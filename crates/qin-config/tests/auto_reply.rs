@@ -89,6 +89,11 @@ fn broken_auto_reply_settings_name_the_key() {
             "shops[0].auto_reply.quiet_after_agent_s",
         ),
         (
+            "busy_every_s = 60",
+            "busy_every_s = 90000",
+            "shops[0].auto_reply.busy_every_s",
+        ),
+        (
             "预计等待{eta}",
             "预计等待{minutes}",
             "shops[0].auto_reply.busy_message",

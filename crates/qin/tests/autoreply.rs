@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The demo config with holding messages after 2 s and 4 s and a 3 s quiet time, so the
-/// test waits seconds, not minutes.
+/// The demo config with holding messages after 2 s and 4 s, a 3 s quiet time and every
+/// queue change told, so the test waits seconds, not minutes.
 fn quick_config_text() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
     let demo = std::fs::read_to_string(path).expect("demo config");
@@ -24,6 +24,7 @@ fn quick_config_text() -> String {
     };
     let text = swap(demo, "after_s = 30\n", "after_s = 2\n");
     let text = swap(text, "after_s = 90\n", "after_s = 4\n");
+    let text = swap(text, "busy_every_s = 60", "busy_every_s = 0");
     swap(text, "quiet_after_agent_s = 60", "quiet_after_agent_s = 3")
 }
 

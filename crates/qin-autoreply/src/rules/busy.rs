@@ -1,10 +1,10 @@
-//! While waiting: the chat's place and estimate (again on each meaningful change, as the
-//! router tells it), and the assigned agent's personal auto-reply while they are busy or away.
+//! While waiting: the chat's place and estimate (again on a meaningful change, as the router
+//! tells it, at most every `busy_every_s`), and the assigned agent's personal auto-reply while they are busy or away.
 
 use super::first_contact::agent_name;
 use super::{Input, Reply, Rule};
 use crate::text::{eta, fill};
-use qin_proto::{AgentStatus, RouteOutcome, ShopEvent};
+use qin_proto::{AgentStatus, Millis, RouteOutcome, ShopEvent};
 
 /// Queued (agents online, all full) or waiting for one agent: where the chat stands. The
 /// router publishes a `routed` event only when the place or estimate changed meaningfully,
@@ -25,9 +25,18 @@ pub(super) fn busy(i: &Input<'_>) -> Option<Reply> {
             *position
         }
     };
-    let template = &i.engine.shop.auto_reply.busy_message;
+    let settings = &i.engine.shop.auto_reply;
+    let template = &settings.busy_message;
     let told = i.earlier.iter().any(|r| r.rule == Rule::Unavailable);
     if template.trim().is_empty() || told || i.quiet() || !i.engine.open(i.facts.now) {
+        return None;
+    }
+    // However often the router tells a change, the chat's log gets one every `busy_every_s`.
+    let every = Millis::from(settings.busy_every_s) * 1000;
+    if i.chat
+        .last_busy_at
+        .is_some_and(|at| i.facts.now - at < every)
+    {
         return None;
     }
     let group_name = i

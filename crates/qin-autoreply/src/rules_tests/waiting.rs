@@ -32,8 +32,12 @@ fn busy_tells_place_and_estimate_once_per_change() {
         step(&e, &mut c, &queued("lady", 3, 2, Some(240)), NOON).is_empty(),
         "the same news is not told twice"
     );
-    let r = step(&e, &mut c, &queued("lady", 2, 2, Some(120)), NOON);
-    assert_eq!(r[0].cid, "auto:busy:2:120");
+    assert!(
+        step(&e, &mut c, &queued("lady", 2, 2, Some(120)), NOON + 59 * S).is_empty(),
+        "at most one busy message a minute (busy_every_s)"
+    );
+    let r = step(&e, &mut c, &queued("lady", 2, 2, Some(119)), NOON + 60 * S);
+    assert_eq!(r[0].cid, "auto:busy:2:119");
     let waiting = routed(
         "lady",
         RouteOutcome::WaitingAgent {
@@ -42,9 +46,21 @@ fn busy_tells_place_and_estimate_once_per_change() {
         },
         None,
     );
-    let r = step(&e, &mut c, &waiting, NOON);
+    let r = step(&e, &mut c, &waiting, NOON + 120 * S);
     assert_eq!(r[0].cid, "auto:busy:1:-");
     assert!(r[0].body.contains("稍等片刻"), "{}", r[0].body);
+}
+
+#[test]
+fn every_meaningful_change_is_told_when_busy_every_s_is_0() {
+    let mut shop = demo();
+    shop.auto_reply.busy_every_s = 0;
+    let e = engine_of(shop);
+    let mut c = chat("lady");
+    for position in (1..=3).rev() {
+        let r = step(&e, &mut c, &queued("lady", position, 1, None), NOON);
+        assert_eq!(rules_of(&r), [Rule::Busy], "{position}");
+    }
 }
 
 #[test]
@@ -359,6 +375,7 @@ fn memory_is_rebuilt_from_the_log() {
         msg(5, Role::Shopper, "w-2", NOON + 3 * S),
         msg(6, Role::Shopper, "w-3", NOON + 4 * S),
         msg(7, Role::Bot, "auto:hold:5:30", NOON + 33 * S),
+        msg(8, Role::Bot, "auto:busy:2:60", NOON + 40 * S),
     ];
     let c = Chat::from_log(group("lady"), None, &log);
     assert_eq!(
@@ -369,6 +386,7 @@ fn memory_is_rebuilt_from_the_log() {
         })
     );
     assert_eq!(c.last_agent_at, Some(NOON + 2 * S));
+    assert_eq!(c.last_busy_at, Some(NOON + 40 * S));
     assert_eq!(
         c.unanswerable, None,
         "an agent answered after the away message"

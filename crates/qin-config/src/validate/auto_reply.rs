@@ -52,6 +52,9 @@ pub(crate) fn shop(shop: &ShopConfig, at: &str) -> Result<(), ConfigError> {
             "must be 0 to 86400",
         ));
     }
+    if r.busy_every_s > 86_400 {
+        return Err(invalid(format!("{key}.busy_every_s"), "must be 0 to 86400"));
+    }
     let texts: [(&str, &str, &[&str]); 4] = [
         (
             "busy_message",
