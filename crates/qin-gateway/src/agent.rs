@@ -62,6 +62,11 @@ impl AgentSession {
             .await
             .map_err(store_error)?;
         let status = statuses.get(&session.agent.id).copied().unwrap_or_default();
+        let auto_reply = state
+            .store
+            .agent_auto_reply(&shop_id, &session.agent.id)
+            .await
+            .map_err(store_error)?;
         let assigned = state
             .store
             .open_conversations_of_agent(&shop_id, &session.agent.id)
@@ -75,6 +80,7 @@ impl AgentSession {
         conn.reply(&ServerFrame::Welcome(Welcome {
             following: Vec::new(),
             supervisor: session.agent.supervisor,
+            auto_reply,
             role: Role::Agent,
             shop: shop_id,
             shop_name: session.shop.name.clone(),

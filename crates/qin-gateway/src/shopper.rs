@@ -82,6 +82,7 @@ impl ShopperSession {
             }
         };
         conn.reply(&ServerFrame::Welcome(Welcome {
+            auto_reply: None,
             following,
             supervisor: false,
             role: Role::Shopper,

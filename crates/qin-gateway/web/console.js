@@ -40,6 +40,7 @@ const state = {
   shopName: '',
   maxChats: 0,
   status: null, // as the server holds it
+  autoReply: null, // the personal auto-reply the server holds
   staff: { groups: [], agents: [] }, // GET /api/shops/{shop}/staff: transfer targets
   transferOpen: false,
   chats: new Map(), // conv → chat (see chatFor)
@@ -89,6 +90,11 @@ function onFrame(f) {
     case 'status':
       state.status = f.state;
       break;
+    case 'auto_reply':
+      state.autoReply = f.text ?? null;
+      $('auto-reply-input').value = state.autoReply ?? '';
+      toast(state.autoReply ? '自动回复已设置 · auto-reply set' : '自动回复已清除 · auto-reply cleared');
+      break;
     case 'assigned':
       catchUp(chatFor(f));
       state.selected ??= f.conv;
@@ -131,7 +137,8 @@ function onFrame(f) {
 }
 
 function onWelcome(w) {
-  Object.assign(state, { me: w.agent, group: w.group_name ?? w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status });
+  Object.assign(state, { me: w.agent, group: w.group_name ?? w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status, autoReply: w.auto_reply ?? null });
+  $('auto-reply-input').value = state.autoReply ?? '';
   link.healthy();
   const wanted = sessionStorage.getItem(STATUS_KEY);
   if (wanted && wanted !== w.status) link.send({ type: 'status', state: wanted });
@@ -285,6 +292,14 @@ function logout(notice = '') {
   changed();
 }
 
+/** Sets (or, empty, clears) the personal auto-reply; the server answers `auto_reply`. */
+function setAutoReply(ev) {
+  ev.preventDefault();
+  const text = $('auto-reply-input').value.trim();
+  const frame = text ? { type: 'auto_reply', text } : { type: 'auto_reply' };
+  if (!link.send(frame)) toast('未连接 · offline, try again when connected');
+}
+
 function setStatus(wanted) {
   sessionStorage.setItem(STATUS_KEY, wanted);
   if (!link.send({ type: 'status', state: wanted })) toast('未连接，重连后生效 · offline, will apply on reconnect');
@@ -389,6 +404,7 @@ function render() {
   for (const b of document.querySelectorAll('.status-switch button')) {
     b.setAttribute('aria-pressed', String(b.dataset.state === state.status));
   }
+  $('auto-reply-input').dataset.set = String(Boolean(state.autoReply));
   $('chat-count').textContent = `${chats.filter((c) => !c.ended).length} / ${state.maxChats || '–'}`;
   $('chats-empty').hidden = chats.length > 0;
   renderList($('chat-list'), [...state.chats].map(([conv, chat]) => ({ key: conv, conv, chat })), listCache, buildItem, updateItem);
@@ -542,6 +558,7 @@ $('logout').addEventListener('click', () => {
   logout();
 });
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
+$('auto-reply-form').addEventListener('submit', setAutoReply);
 $('close-chat').addEventListener('click', () => link.send({ type: 'close', conv: state.selected }));
 $('reply-form').addEventListener('submit', reply);
 const phrases = new QuickPhrases($('reply-input'), toast);

@@ -514,6 +514,9 @@ pub struct Welcome {
     /// Agent: whether they are a supervisor of the shop.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub supervisor: bool,
+    /// Agent: their personal auto-reply (sent for them while busy or away), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_reply: Option<String>,
     /// Open conversations (shopper: theirs; agent: assigned to them).
     pub conversations: Vec<ConversationView>,
 }

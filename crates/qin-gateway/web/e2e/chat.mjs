@@ -81,6 +81,12 @@ async function run() {
     await agent.locator('[data-testid="status-online"][aria-pressed="true"]').waitFor();
   });
 
+  await step('agent sets a personal auto-reply for busy/away', async () => {
+    await agent.getByTestId('auto-reply-input').fill('在仓库盘点，10分钟回来');
+    await agent.getByTestId('auto-reply-save').click();
+    await agent.locator('[data-testid="auto-reply-input"][data-set="true"]').waitFor();
+  });
+
   await step('shopper opens the widget and picks 淑女组 (lady)', async () => {
     shopper = await newPage('storefront');
     await shopper.goto(`${base}/`);
