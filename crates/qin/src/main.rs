@@ -147,6 +147,9 @@ async fn run(config: Config, roles: Roles, file: PathBuf) -> anyhow::Result<()> 
         println!(
             "  Agent console:               http://{addr}/console   (demo agents, password qin-demo)"
         );
+        println!(
+            "  Supervisor page:             http://{addr}/supervisor   (demo supervisor zhuguan, same password)"
+        );
         println!("  Stop with Ctrl-C.");
         println!();
     }
