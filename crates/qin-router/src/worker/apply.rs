@@ -27,12 +27,22 @@ struct Spot {
 impl Worker {
     /// Applies one decision; returns `ChatClosed` when its chat turned out to be closed (or
     /// gone), which the core must hear so it frees the slot or queue place.
+    /// The decision's routing record is written alongside (not before) applying it.
     pub(super) async fn apply_one(&mut self, decision: Decision) -> Option<RouterEvent> {
-        if let Some((conv, json)) = record::of(&decision, now_ms(), self.state.profile())
-            && let Err(error) = self.store.append_routing(&conv, &json).await
-        {
-            tracing::warn!(%conv, %error, "cannot record the routing decision");
-        }
+        let record = record::of(&decision, now_ms(), self.state.profile());
+        let store = self.store.clone();
+        let write_record = async move {
+            if let Some((conv, json)) = record
+                && let Err(error) = store.append_routing(&conv, &json).await
+            {
+                tracing::warn!(%conv, %error, "cannot record the routing decision");
+            }
+        };
+        let ((), gone) = tokio::join!(write_record, self.apply_decision(decision));
+        gone
+    }
+
+    async fn apply_decision(&mut self, decision: Decision) -> Option<RouterEvent> {
         match decision {
             Decision::Assign {
                 conv,
@@ -211,7 +221,10 @@ impl Worker {
         if let Err(gone) = self.save(&record).await {
             return gone;
         }
-        if let Some(visitor) = VisitorId::parse(record.visitor()) {
+        let remember = async {
+            let Some(visitor) = VisitorId::parse(record.visitor()) else {
+                return;
+            };
             let saved = self
                 .store
                 .set_last_agent(&self.shop.id, &visitor, agent, now_ms())
@@ -219,17 +232,22 @@ impl Worker {
             if let Err(error) = saved {
                 tracing::warn!(%conv, %error, "cannot remember the shopper's agent");
             }
-        }
-        let mut view = self.view(&record, Some(self.agent_party(agent))).await;
-        self.publish_frame(conv, ServerFrame::Conversation(view.clone()))
-            .await;
-        view.handover = handover.clone();
-        let event = AgentEvent::Assigned {
-            conversation: view,
-            handover,
         };
-        self.publish_json(&topic::agent(&self.shop.id, agent), &event)
-            .await;
+        let tell = async {
+            let view = self.view(&record, Some(self.agent_party(agent))).await;
+            let mut staff_view = view.clone();
+            staff_view.handover = handover.clone();
+            let event = AgentEvent::Assigned {
+                conversation: staff_view,
+                handover,
+            };
+            let agent_topic = topic::agent(&self.shop.id, agent);
+            tokio::join!(
+                self.publish_frame(conv, ServerFrame::Conversation(view)),
+                self.publish_json(&agent_topic, &event),
+            );
+        };
+        tokio::join!(remember, tell);
         None
     }
 

@@ -174,11 +174,15 @@ impl Worker {
         let Some(visitor) = qin_proto::VisitorId::parse(visitor) else {
             return prefs;
         };
-        match self.store.following(&self.shop.id, &visitor).await {
+        let (followed, recent) = tokio::join!(
+            self.store.following(&self.shop.id, &visitor),
+            self.store.last_agent(&self.shop.id, &visitor),
+        );
+        match followed {
             Ok(followed) => prefs.followed = followed,
             Err(error) => tracing::warn!(%visitor, %error, "cannot read followed agents"),
         }
-        match self.store.last_agent(&self.shop.id, &visitor).await {
+        match recent {
             Ok(recent) => prefs.recent = recent,
             Err(error) => tracing::warn!(%visitor, %error, "cannot read the last agent"),
         }
