@@ -191,6 +191,11 @@ async function run() {
     await decision.locator('[data-testid="candidate"]', { hasText: 'anhong' }).first().waitFor();
   });
 
+  await step('supervisor reloads the config file', async () => {
+    await boss.getByTestId('reload').click();
+    await boss.locator('[data-testid="reload-result"]', { hasText: 'afu' }).waitFor();
+  });
+
   await step('no JavaScript errors on any page', async () => {
     if (jsErrors.length) throw new Error(jsErrors.join('\n'));
   });
