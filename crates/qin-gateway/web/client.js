@@ -133,3 +133,22 @@ export class Link {
     this.ws.close();
   }
 }
+
+/**
+ * Calls Qin's REST API: JSON in and out, `token` as the Bearer. Resolves with the answer (null
+ * for 204); rejects with the server's message, the HTTP status in `error.status`.
+ */
+export async function api(method, path, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status === 204) return null;
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(json.error?.message ?? `HTTP ${res.status}`), { status: res.status });
+  return json;
+}
+
+/** `POST /api/login`: `{token, agent}` for `{shop, agent, password}`. */
+export const signIn = (creds) => api('POST', '/api/login', { body: creds });
+

@@ -5,8 +5,8 @@
 
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
-  atBottom, batched, bySeq, clock, h, highestSeq as highestSeqOf, messageContent, newCid,
-  renderList, senderLabel, showMark, toaster,
+  api, atBottom, batched, bySeq, clock, h, highestSeq as highestSeqOf, messageContent, newCid,
+  renderList, senderLabel, showMark, signIn, toaster,
 } from './client.js';
 import { QuickPhrases } from './phrases.js';
 
@@ -153,12 +153,9 @@ function onWelcome(w) {
 /** Fetches the shop's groups and agents (where a chat can be transferred to). */
 async function loadStaff() {
   try {
-    const res = await fetch(`/api/shops/${encodeURIComponent(session.shop)}/staff`, {
-      headers: { authorization: `Bearer ${session.token}` },
-    });
-    if (res.ok) state.staff = await res.json();
+    state.staff = await api('GET', `/api/shops/${encodeURIComponent(session.shop)}/staff`, { token: session.token });
   } catch {
-    // offline: the Transfer control lists nothing until the next welcome
+    // offline or refused: the Transfer control lists nothing until the next welcome
   }
   changed();
 }
@@ -256,13 +253,7 @@ async function login(ev) {
   $('login-submit').disabled = true;
   showLoginError('');
   try {
-    const res = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(creds),
-    });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    const body = await signIn(creds);
     session = { shop: creds.shop, token: body.token };
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
     start();

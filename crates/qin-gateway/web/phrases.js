@@ -4,7 +4,7 @@
 // as chips above the box, and the Phrases panel adds and deletes the agent's own (and, for
 // supervisors, the shop's). Talks to GET/PUT/DELETE /api/shops/{shop}/phrases.
 
-import { h } from './client.js';
+import { api, h } from './client.js';
 
 const MAX_SHOWN = 8; // suggestions listed at once
 const CHIPS = 5; // phrases shown as chips above the reply box
@@ -73,15 +73,7 @@ export class QuickPhrases {
   async request(method, shortcut, { body, scope } = {}) {
     const shop = encodeURIComponent(this.session.shop);
     const path = shortcut ? `/${encodeURIComponent(shortcut)}${scope ? `?scope=${scope}` : ''}` : '';
-    const res = await fetch(`/api/shops/${shop}/phrases${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.session.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (res.status === 204) return null;
-    const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(json.error?.message ?? `HTTP ${res.status}`);
-    return json;
+    return api(method, `/api/shops/${shop}/phrases${path}`, { token: this.session.token, body });
   }
 
   // ---- suggestions while typing ----

@@ -4,7 +4,7 @@
 // REST only: GET /api/shops/{shop}/groups|profile|staff, PUT …/profile,
 // GET /api/conversations/{id}/routing, POST …/assign.
 
-import { clock, h, toaster } from './client.js';
+import { api as call, clock, h, signIn, toaster } from './client.js';
 
 const SESSION_KEY = 'qin.supervisor';
 const REFRESH_MS = 3000;
@@ -16,15 +16,14 @@ let session = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null'); // {sho
 let timer = 0;
 let shownConv = null;
 
-/** Calls the API as the logged-in supervisor; throws with the server's message. */
+/** Calls the API as the logged-in supervisor; a 401 signs out. */
 async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${session.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json().catch(() => ({}));
-  if (res.status === 401) logout('登录已过期，请重新登录 · Your session expired, please sign in again');
-  if (!res.ok) throw new Error(json.error?.message ?? `HTTP ${res.status}`);
-  return json;
+  try {
+    return await call(method, path, { token: session.token, body });
+  } catch (e) {
+    if (e.status === 401) logout('登录已过期，请重新登录 · Your session expired, please sign in again');
+    throw e;
+  }
 }
 
 const shopPath = (what) => `/api/shops/${encodeURIComponent(session.shop)}/${what}`;
@@ -38,13 +37,7 @@ async function login(ev) {
   $('login-submit').disabled = true;
   showLoginError('');
   try {
-    const res = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(creds),
-    });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    const body = await signIn(creds);
     session = { shop: creds.shop, token: body.token, name: body.agent.name };
     await api('GET', shopPath('profile')); // 403 unless a supervisor of this shop
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
