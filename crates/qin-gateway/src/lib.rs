@@ -17,6 +17,8 @@ mod shopper;
 mod socket;
 mod state;
 mod supervisor;
+#[cfg(test)]
+mod testing;
 mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};

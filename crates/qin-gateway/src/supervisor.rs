@@ -375,9 +375,7 @@ mod tests {
     use super::*;
 
     fn shop() -> ShopConfig {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
-        let config = qin_config::Config::load(std::path::Path::new(path)).expect("demo config");
-        let mut shop = config.shops[0].clone();
+        let mut shop = crate::testing::demo_shop();
         shop.agents[0].supervisor = true;
         shop
     }
