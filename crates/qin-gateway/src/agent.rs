@@ -122,7 +122,8 @@ impl AgentSession {
                     seq,
                     agent: self.agent.id.clone(),
                 };
-                conversation::send(conn, &c, &self.party, cid, kind, body, event).await?;
+                let message = self.message(cid, kind, body);
+                conversation::send(conn, &c.id, &c.shop, message, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,

@@ -78,39 +78,28 @@ pub(crate) async fn tell_services(state: &GatewayState, shop: &ShopId, event: &S
     }
 }
 
-/// Appends a message, acks it to the sender, then delivers it to every party and tells the
-/// router and auto-reply (`event`, given the stored message's `seq`) — the two publishes at
-/// once, since neither needs the other. A retried `cid` is acked with its original `seq`
-/// and neither delivered nor told again.
+/// Appends `message` to `conv` of `shop` (the caller has checked the sender is a party to
+/// it; the store refuses a closed one), acks it to the sender, then delivers it to every
+/// party and tells the router and auto-reply (`event`, given the stored message's `seq`) —
+/// the two publishes at once, since neither needs the other. A retried `cid` is acked with
+/// its original `seq` and neither delivered nor told again.
 pub(crate) async fn send(
     conn: &mut Conn,
-    conv: &Conversation,
-    from: &Party,
-    cid: String,
-    kind: MessageKind,
-    body: String,
+    conv: &ConvId,
+    shop: &ShopId,
+    message: NewMessage,
     event: impl FnOnce(u64) -> ShopEvent,
 ) -> Result<Appended, ProtoError> {
-    let conv = &open(conv.clone())?;
     let appended = conn
         .state
         .store
-        .append(
-            &conv.id,
-            NewMessage {
-                cid: cid.clone(),
-                from: from.clone(),
-                kind,
-                body,
-                ts: now_ms(),
-            },
-        )
+        .append(conv, message)
         .await
         .map_err(store_error)?;
     let seq = appended.message.seq;
     conn.reply(&ServerFrame::Ack {
-        conv: conv.id.clone(),
-        cid,
+        conv: conv.clone(),
+        cid: appended.message.cid.clone(),
         seq,
     });
     if !appended.duplicate {
@@ -118,12 +107,12 @@ pub(crate) async fn send(
         let event = event(seq);
         let state = &conn.state;
         let (delivered, ()) = tokio::join!(
-            publish(state, &conv.id, Audience::All, &frame),
-            tell_services(state, &conv.shop, &event),
+            publish(state, conv, Audience::All, &frame),
+            tell_services(state, shop, &event),
         );
         if let Err(e) = delivered {
             // Stored and acked: the parties recover it with `sync`.
-            tracing::warn!(conv = %conv.id, seq, error = %e, "message stored but not delivered live");
+            tracing::warn!(%conv, seq, error = %e, "message stored but not delivered live");
         }
     }
     Ok(appended)
@@ -140,6 +129,17 @@ pub(crate) trait Participant: Sync {
         conn: &Conn,
         conv: &ConvId,
     ) -> impl Future<Output = Result<Conversation, ProtoError>> + Send;
+
+    /// A message from this session, stamped now.
+    fn message(&self, cid: String, kind: MessageKind, body: String) -> NewMessage {
+        NewMessage {
+            cid,
+            from: self.party().clone(),
+            kind,
+            body,
+            ts: now_ms(),
+        }
+    }
 }
 
 /// The conversation if it is still open, else `conflict`.

@@ -14,11 +14,17 @@ use qin_proto::{
 use qin_store::Conversation;
 use std::sync::Arc;
 
+/// How many of a shopper's conversations a session remembers as theirs.
+const REMEMBERED: usize = 8;
+
 /// A shopper who has said `hello`.
 pub(crate) struct ShopperSession {
     shop: Arc<ShopConfig>,
     visitor: VisitorId,
     party: Party,
+    /// Conversations known to be this shopper's (a conversation never changes hands), so a
+    /// `send` to one needs no read of its record: the store's append refuses it once closed.
+    mine: Vec<ConvId>,
 }
 
 impl ShopperSession {
@@ -54,10 +60,11 @@ impl ShopperSession {
             id: visitor.to_string(),
             name: format!("亲{}", &visitor.as_str()[1..5.min(visitor.as_str().len())]),
         };
-        let session = Self {
+        let mut session = Self {
             shop,
             visitor,
             party,
+            mine: Vec::new(),
         };
         conn.follow(topic::groups(&shop_id), TopicKind::Frames)
             .await?;
@@ -68,6 +75,7 @@ impl ShopperSession {
             .map_err(store_error)?;
         let mut conversations = Vec::with_capacity(open.len());
         for conv in &open {
+            session.remember(&conv.id);
             conn.follow_conversation(&conv.id).await?;
             conversations.push(view(&state, &session.shop, conv).await?);
         }
@@ -115,7 +123,11 @@ impl ShopperSession {
                 kind,
                 body,
             } => {
-                let c = self.own(conn, &conv).await?;
+                if !self.mine.contains(&conv) {
+                    self.own(conn, &conv).await?;
+                    self.remember(&conv);
+                }
+                let id = conv.clone();
                 let told = body.clone();
                 let event = move |seq| ShopEvent::ShopperMessage {
                     conv,
@@ -123,7 +135,8 @@ impl ShopperSession {
                     kind,
                     body: told,
                 };
-                conversation::send(conn, &c, &self.party, cid, kind, body, event).await?;
+                let message = self.message(cid, kind, body);
+                conversation::send(conn, &id, &self.shop.id, message, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
@@ -211,8 +224,18 @@ impl ShopperSession {
         Ok(routing::shown_following(&self.shop, stored))
     }
 
+    /// Notes that `conv` is this shopper's, forgetting the oldest beyond [`REMEMBERED`].
+    fn remember(&mut self, conv: &ConvId) {
+        if !self.mine.contains(conv) {
+            if self.mine.len() == REMEMBERED {
+                self.mine.remove(0);
+            }
+            self.mine.push(conv.clone());
+        }
+    }
+
     async fn open(
-        &self,
+        &mut self,
         conn: &mut Conn,
         group: Option<GroupId>,
         agent: Option<AgentId>,
@@ -263,6 +286,7 @@ impl ShopperSession {
             .save_conversation(&conv)
             .await
             .map_err(store_error)?;
+        self.remember(&id);
         // Follow before telling the router, so its decision reaches this socket.
         conn.follow_conversation(&id).await?;
         conn.reply(&ServerFrame::Conversation(conv.view(None, 0)));

@@ -41,7 +41,7 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     append_to_unknown_conversation_fails(store).await;
     duplicate_cid_returns_the_original(store).await;
     same_cid_from_another_sender_is_new(store).await;
-    append_after_close_is_kept(store).await;
+    append_after_close_is_refused(store).await;
     messages_after_pages(store).await;
     concurrent_appends_are_gap_free(store).await;
     concurrent_same_cid_is_stored_once(store).await;

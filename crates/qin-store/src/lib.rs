@@ -154,8 +154,9 @@ pub trait Store: Send + Sync + 'static {
     /// (1, 2, 3, …), also when several processes append at once. A repeated
     /// `(from.id, cid)` within [`CID_TTL_SECS`] stores nothing and returns the original message
     /// (as first stored, whatever the retry carries) with `duplicate: true`. Fails with
-    /// `NotFound` for an unknown conversation. A closed conversation still takes appends (e.g.
-    /// a closing notice): refusing sends to it is the caller's decision.
+    /// `NotFound` for an unknown conversation and `Closed` for a closed one, so a send needs
+    /// no separate check that the chat is still going on. A retry of a message stored before
+    /// the close still gets its original.
     async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended>;
 
     /// Up to `limit` messages with `seq > after`, ascending; empty for an unknown

@@ -185,9 +185,10 @@ impl Store for MemoryStore {
 
     async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
         let mut inner = self.lock();
-        if !inner.convs.contains_key(conv) {
-            return Err(StoreError::NotFound(conv.clone()));
-        }
+        let open = match inner.convs.get(conv) {
+            Some(c) => c.is_open(),
+            None => return Err(StoreError::NotFound(conv.clone())),
+        };
         let log = inner.logs.entry(conv.clone()).or_default();
         let cid_key = (msg.from.id.clone(), msg.cid.clone());
         if let Some(&seq) = log.cids.get(&cid_key) {
@@ -201,6 +202,9 @@ impl Store for MemoryStore {
                 message: original.clone(),
                 duplicate: true,
             });
+        }
+        if !open {
+            return Err(StoreError::Closed(conv.clone()));
         }
         let seq = log.messages.len() as u64 + 1;
         let message = Message {

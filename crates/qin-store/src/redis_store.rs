@@ -290,6 +290,7 @@ impl Store for RedisStore {
                 duplicate: true,
             }),
             "missing" => Err(StoreError::NotFound(conv.clone())),
+            "closed" => Err(StoreError::Closed(conv.clone())),
             "lost" => Err(StoreError::Corrupt(format!(
                 "{conv}: cid of seq {seq} has no message"
             ))),

@@ -84,8 +84,25 @@ async fn shopper_and_agent_on_different_gateways_chat_over_redis() {
     assert!(all.iter().all(|s| *s <= last));
     assert_eq!(synced["recovered"], true);
 
-    shopper.send(json!({"type": "close", "conv": conv})).await;
-    assert_eq!(agent.recv_type("unassigned").await["conv"], conv.as_str());
+    // The agent closes the chat on gateway 2: the shopper, who has been sending on gateway 1
+    // all along, can send no more, and nothing is stored.
+    agent.send(json!({"type": "close", "conv": conv})).await;
+    conversation_state(&mut shopper, &conv, "closed").await;
+    shopper
+        .send(
+            json!({"type": "send", "conv": conv, "cid": "late", "kind": "text", "body": "还在吗"}),
+        )
+        .await;
+    assert!(
+        error_code(&mut shopper, "conflict").await["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed")
+    );
+    shopper
+        .send(json!({"type": "sync", "conv": conv, "after": last}))
+        .await;
+    assert_eq!(shopper.recv_type("synced").await["upto"], last);
     for node in [gw1, gw2, workers] {
         node.stop().await;
     }

@@ -99,15 +99,25 @@ pub async fn same_cid_from_another_sender_is_new(store: &Arc<dyn Store>) {
     assert_eq!(store.last_seq(&conv.id).await.expect("last seq"), 4);
 }
 
-/// The store keeps what is appended after a conversation closes (e.g. a system notice);
-/// refusing sends to closed conversations is the caller's decision.
-pub async fn append_after_close_is_kept(store: &Arc<dyn Store>) {
+/// A closed conversation takes no more messages, but a retry of one stored before the close
+/// still gets its original.
+pub async fn append_after_close_is_refused(store: &Arc<dyn Store>) {
     let mut conv = saved_conversation(store).await;
+    let before = append(store, &conv.id, text(&conv.shopper, "c1", "hi")).await;
     conv.state = ConvState::Closed;
     conv.closed_at = Some(conv.opened_at + 1);
     store.save_conversation(&conv).await.expect("close");
-    let appended = append(store, &conv.id, text(&conv.shopper, "c1", "bye")).await;
-    assert_eq!(appended.message.seq, 1);
+    let refused = store
+        .append(&conv.id, text(&conv.shopper, "c2", "bye"))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Closed(ref id)) if *id == conv.id),
+        "{refused:?}"
+    );
+    let retried = append(store, &conv.id, text(&conv.shopper, "c1", "hi")).await;
+    assert!(retried.duplicate);
+    assert_eq!(retried.message, before.message);
+    assert_eq!(store.last_seq(&conv.id).await.expect("last seq"), 1);
 }
 
 /// `messages_after` returns at most `limit` messages with `seq > after`, ascending.

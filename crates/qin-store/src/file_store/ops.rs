@@ -123,15 +123,15 @@ fn ids(
 /// Appends with the next gap-free seq, or returns the original for a known `(from.id, cid)`
 /// (then nothing was written and the caller need not commit).
 pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
-    let known = txn
+    let record: Conversation = match txn
         .open_table(CONVERSATIONS)
         .db()?
         .get(conv.as_str())
         .db()?
-        .is_some();
-    if !known {
-        return Err(StoreError::NotFound(conv.clone()));
-    }
+    {
+        Some(raw) => decode_json("conversation", raw.value())?,
+        None => return Err(StoreError::NotFound(conv.clone())),
+    };
     let mut log = txn.open_table(MESSAGES).db()?;
     let mut cids = txn.open_table(CIDS).db()?;
     let cid_key = (conv.as_str(), msg.from.id.as_str(), msg.cid.as_str());
@@ -144,6 +144,9 @@ pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> 
             message: decode_message(conv, seq, original.value())?,
             duplicate: true,
         });
+    }
+    if !record.is_open() {
+        return Err(StoreError::Closed(conv.clone()));
     }
     let seq = last_seq_of(&log, conv)? + 1;
     let message = Message {

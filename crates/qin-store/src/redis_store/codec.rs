@@ -112,6 +112,50 @@ mod tests {
         );
     }
 
+    /// The append script tells a closed conversation by the exact text `"state":"closed"`
+    /// in its record: only the top-level state may spell it, whatever the names and tags say.
+    #[test]
+    fn only_a_closed_record_spells_the_closed_state() {
+        use crate::Conversation;
+        use qin_proto::{AgentId, ConvState, GroupId, ShopId};
+        let sly = r#"x","state":"closed"#;
+        let mut conv = Conversation {
+            id: ConvId::parse("c1").expect("valid id"),
+            shop: ShopId::parse("afu").expect("valid id"),
+            shopper: Party {
+                role: Role::Shopper,
+                id: "v1".into(),
+                name: sly.into(),
+            },
+            group: GroupId::parse("lady").expect("valid id"),
+            requested_agent: AgentId::parse("anhong"),
+            state: ConvState::Assigned,
+            agent: AgentId::parse("anhong"),
+            opened_at: 1,
+            closed_at: None,
+            tags: vec![sly.into(), "state".into()],
+            rating: None,
+        };
+        let spelled = |c: &Conversation| {
+            encode_json("conversation", c)
+                .expect("encodes")
+                .matches(r#""state":"closed""#)
+                .count()
+        };
+        for state in [
+            ConvState::Queued,
+            ConvState::Assigned,
+            ConvState::WaitingAgent,
+        ] {
+            conv.state = state;
+            assert_eq!(spelled(&conv), 0, "{state:?}");
+        }
+        conv.state = ConvState::Closed;
+        conv.closed_at = Some(2);
+        conv.rating = Some(5);
+        assert_eq!(spelled(&conv), 1);
+    }
+
     #[test]
     fn entry_ids_parse_only_in_the_stored_form() {
         let conv = ConvId::parse("c1").expect("valid id");

@@ -13,7 +13,13 @@ use std::sync::LazyLock;
 /// KEYS: 1 conversation record, 2 log stream, 3 cid key.
 /// ARGV: 1 stored message JSON (without seq), 2 cid TTL in seconds.
 /// Returns `{status, seq, json}`; status is `ok` (json empty), `dup` (json of the original),
-/// `missing` (no such conversation) or `lost` (the cid names a seq whose entry is gone).
+/// `missing` (no such conversation), `closed` (the conversation is closed) or `lost` (the cid
+/// names a seq whose entry is gone).
+///
+/// Closed is told from the record's text: in its compact JSON the top-level field is spelled
+/// exactly `"state":"closed"`, and no nested object of a conversation has a `state` field (a
+/// string value cannot hold the unescaped quotes) — `codec` tests pin that spelling. This
+/// costs a plain substring search instead of decoding the record.
 ///
 /// The seq is the stream's top ID + 1 rather than a separate counter, so there is one source
 /// of truth; the explicit ID `<seq>-0` makes Redis itself refuse a seq that does not grow, and
@@ -21,7 +27,8 @@ use std::sync::LazyLock;
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-if redis.call('EXISTS', KEYS[1]) == 0 then
+local record = redis.call('GET', KEYS[1])
+if not record then
   return {'missing', 0, ''}
 end
 local dup = redis.call('GET', KEYS[3])
@@ -38,6 +45,9 @@ if dup then
     end
   end
   return {'lost', tonumber(dup), ''}
+end
+if string.find(record, '"state":"closed"', 1, true) then
+  return {'closed', 0, ''}
 end
 local seq = 1
 local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
