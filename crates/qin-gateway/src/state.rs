@@ -11,9 +11,18 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Shared gateway state; cheap to clone.
+/// Shared gateway state; cheap to clone (two reference counts), and small: every open
+/// socket keeps one.
 #[derive(Clone)]
 pub struct GatewayState {
+    shared: Arc<Shared>,
+    /// Reloads the config file (`POST /api/shops/{shop}/config/reload`); `None` when the
+    /// node was started without one.
+    pub reload: Option<Reload>,
+}
+
+/// What every clone of a [`GatewayState`] shares; its fields read through the state.
+pub struct Shared {
     /// The whole configuration.
     pub config: Arc<Config>,
     /// Durable state.
@@ -29,10 +38,15 @@ pub struct GatewayState {
     /// Every open socket's task, so a shutdown can wait for their goodbyes.
     pub(crate) sockets: TaskTracker,
     shops: Shops,
-    /// Reloads the config file (`POST /api/shops/{shop}/config/reload`); `None` when the
-    /// node was started without one.
-    pub reload: Option<Reload>,
-    agent_sockets: Arc<Mutex<HashMap<(ShopId, AgentId), usize>>>,
+    agent_sockets: Mutex<HashMap<(ShopId, AgentId), usize>>,
+}
+
+impl std::ops::Deref for GatewayState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl std::fmt::Debug for GatewayState {
@@ -55,7 +69,7 @@ impl GatewayState {
     ) -> Self {
         let shops = Shops::default();
         shops.replace(&config.shops);
-        Self {
+        let shared = Shared {
             hub: Hub::new(bus.clone(), store.clone()),
             config,
             store,
@@ -64,8 +78,11 @@ impl GatewayState {
             shutdown,
             sockets: TaskTracker::new(),
             shops,
+            agent_sockets: Mutex::default(),
+        };
+        Self {
+            shared: Arc::new(shared),
             reload: None,
-            agent_sockets: Arc::default(),
         }
     }
 
