@@ -1,38 +1,37 @@
 //! One websocket connection's plumbing, shared by shopper and agent sessions: its outbox,
 //! the topics it follows, and the frames to write back after handling a client frame.
 
-use crate::hub::{ConnId, Member, Outgoing, TopicKind};
+use crate::hub::{ConnId, Member, Outbox, TopicKind};
 use crate::state::GatewayState;
 use axum::extract::ws::Utf8Bytes;
 use qin_bus::BusError;
 use qin_proto::{ConvId, ErrorCode, ProtoError, ServerFrame, topic};
 use qin_store::StoreError;
-use std::collections::HashSet;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use std::sync::Arc;
 
 /// A connection as sessions see it.
 pub(crate) struct Conn {
     pub id: ConnId,
     pub state: GatewayState,
-    pub outbox: mpsc::Sender<Outgoing>,
-    pub kill: CancellationToken,
+    /// What the hub hands this socket, and its verdict when the socket cannot keep up.
+    pub outbox: Arc<Outbox>,
     /// May see staff-only frames.
     pub staff: bool,
-    topics: HashSet<String>,
+    /// Topics followed: a handful (the shop's groups, a shopper's few chats, an agent's own
+    /// topic and chats), so a list beats a hash set in memory and is as fast.
+    topics: Vec<String>,
     /// Frames to write to this socket, in order, once the current frame is handled.
     pub replies: Vec<Utf8Bytes>,
 }
 
 impl Conn {
-    pub fn new(state: GatewayState, outbox: mpsc::Sender<Outgoing>) -> Self {
+    pub fn new(state: GatewayState, outbox: Arc<Outbox>) -> Self {
         Self {
             id: state.hub.next_conn_id(),
             state,
             outbox,
-            kill: CancellationToken::new(),
             staff: false,
-            topics: HashSet::new(),
+            topics: Vec::new(),
             replies: Vec::new(),
         }
     }
@@ -55,14 +54,13 @@ impl Conn {
         let member = Member {
             outbox: self.outbox.clone(),
             staff: self.staff,
-            kill: self.kill.clone(),
         };
         self.state
             .hub
             .join(&topic, kind, self.id, member)
             .await
             .map_err(bus_error)?;
-        self.topics.insert(topic);
+        self.topics.push(topic);
         Ok(())
     }
 
@@ -74,7 +72,7 @@ impl Conn {
 
     /// Leaves every topic; called when the socket ends.
     pub fn unfollow_all(&mut self) {
-        for topic in self.topics.drain() {
+        for topic in self.topics.drain(..) {
             self.state.hub.leave(&topic, self.id);
         }
     }

@@ -1,10 +1,14 @@
 //! The node's local fan-out: one bus subscription per topic, shared by every socket of this
 //! gateway that follows the topic, each with its own bounded outbox.
 //!
-//! A socket whose outbox is full is too slow to keep up; it is told to close (its `kill`
-//! token) rather than let memory grow, and recovers with `sync` after reconnecting.
+//! A socket whose outbox is full is too slow to keep up; it is told to close (through its
+//! outbox) rather than let memory grow, and recovers with `sync` after reconnecting.
 //! Conversation topics are watched for lost messages and repaired from the store
 //! (`catch_up`).
+
+mod outbox;
+
+pub(crate) use outbox::{Next, Outbox};
 
 use crate::catch_up::{Tracker, Verdict};
 use axum::extract::ws::Utf8Bytes;
@@ -15,9 +19,7 @@ use qin_store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 /// Identifies one socket on this gateway.
 pub type ConnId = u64;
@@ -42,15 +44,14 @@ pub enum TopicKind {
     Events,
 }
 
-/// One socket's membership in a topic.
+/// One socket's membership in a topic (kept small: every idle shopper has one, in its
+/// shop's `groups` topic).
 #[derive(Debug, Clone)]
 pub struct Member {
-    /// The socket's outbox.
-    pub outbox: mpsc::Sender<Outgoing>,
+    /// The socket's outbox, which also carries the verdict that it cannot keep up.
+    pub outbox: Arc<Outbox>,
     /// Whether it may see staff-only frames (private notes).
     pub staff: bool,
-    /// Cancelled when the socket cannot keep up.
-    pub kill: CancellationToken,
 }
 
 struct Topic {
@@ -264,7 +265,5 @@ fn deliver_missed(members: &Members, missed: Vec<Message>) {
 }
 
 fn offer(member: &Member, item: Outgoing) {
-    if let Err(mpsc::error::TrySendError::Full(_)) = member.outbox.try_send(item) {
-        member.kill.cancel();
-    }
+    member.outbox.offer(item);
 }

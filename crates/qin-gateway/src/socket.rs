@@ -3,16 +3,17 @@
 
 use crate::agent::AgentSession;
 use crate::conn::Conn;
-use crate::hub::Outgoing;
+use crate::hub::{Next, Outbox, Outgoing};
 use crate::rate::RateLimit;
 use crate::shopper::ShopperSession;
 use crate::state::GatewayState;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use qin_proto::{ClientFrame, ErrorCode, ProtoError, Role};
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use std::task::{Poll, ready};
 
 /// Close code sent when the gateway shuts down: reconnect (to any gateway) and `sync`.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
@@ -37,12 +38,17 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> R
     upgrade(ws, state, Role::Agent)
 }
 
+/// Bytes tungstenite reads from the socket at a time; each socket keeps a buffer of this
+/// size for its whole life. Client frames are small (a `send` is a few hundred bytes), and a
+/// larger one still arrives whole: the buffer grows to hold it, it just takes more reads.
+const READ_BUFFER: usize = 4096;
+
 fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
     let limit = state.config.limits.max_frame_bytes;
     // Small buffers keep an idle socket cheap (axum's defaults cost ~130 KiB each). Frames a
     // little over the limit still arrive and get a `too_large` error; far larger ones (over
     // 4x) are refused by the websocket layer itself, which drops the connection.
-    ws.read_buffer_size(4 * 1024)
+    ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(limit * 4)
@@ -55,72 +61,84 @@ fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
 
 enum Session {
     Shopper(ShopperSession),
-    Agent(AgentSession),
+    // Boxed: agents are few, and an agent's session is the larger one; an idle shopper's
+    // task should not carry room for it.
+    Agent(Box<AgentSession>),
 }
 
-async fn run(socket: WebSocket, state: GatewayState, role: Role) {
-    let limits = state.config.limits.clone();
-    let frame_limits = limits.frame_limits();
-    let shutdown = state.shutdown.clone();
-    let (outbox_tx, mut outbox) = mpsc::channel(limits.outbox_frames);
-    let mut conn = Conn::new(state, outbox_tx);
-    let kill = conn.kill.clone();
+/// One socket, from upgrade to goodbye. The future returned is the socket task's whole
+/// allocation for as long as the socket lives, so it captures only what the loop needs
+/// (an `async fn` would also keep its arguments' slots for good), and what runs only now
+/// and then (handling a client frame, an agent event, the goodbye) is boxed while it runs
+/// rather than kept inline: an idle socket's future stays under 1 KiB
+/// (`run_future_stays_small` below).
+fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output = ()> {
+    let limits = &state.config.limits;
+    let outbox = Arc::new(Outbox::new(limits.outbox_frames));
     let mut rate = RateLimit::new(limits.frames_per_s, limits.frame_burst);
-    let mut session: Option<Session> = None;
-    let (mut sink, mut stream) = socket.split();
-    let close = loop {
-        tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
-            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
-            Some(out) = outbox.recv() => match out {
-                Outgoing::Frame(text) => conn.replies.push(text),
-                Outgoing::Event(payload) => {
-                    if let Some(Session::Agent(agent)) = session.as_mut() {
-                        agent.on_event(&mut conn, payload).await;
+    let shutdown = state.shutdown.clone();
+    let mut conn = Conn::new(state, outbox.clone());
+    // Not split: one task reads and writes, never both at once, and a split would move the
+    // websocket into a second allocation behind a lock.
+    let mut socket = socket;
+    async move {
+        let mut session: Option<Session> = None;
+        let close = loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+                received = outbox.recv() => match received {
+                    Next::Killed => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
+                    Next::Item(Outgoing::Frame(text)) => conn.replies.push(text),
+                    Next::Item(Outgoing::Event(payload)) => {
+                        if let Some(Session::Agent(agent)) = session.as_mut() {
+                            Box::pin(agent.on_event(&mut conn, payload)).await;
+                        }
                     }
-                }
-            },
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    if !rate.allow(tokio::time::Instant::now()) {
-                        let err = ProtoError::new(ErrorCode::RateLimited, "too many frames; slow down");
-                        conn.error(&err, None);
-                    } else if let Err(refused) = handle(&mut conn, &mut session, role, &text, &frame_limits).await {
-                        flush(&mut sink, &mut conn.replies).await;
-                        break Some((CLOSE_UNAUTHORIZED, refused));
+                },
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        if !rate.allow(tokio::time::Instant::now()) {
+                            let err = ProtoError::new(ErrorCode::RateLimited, "too many frames; slow down");
+                            conn.error(&err, None);
+                        } else if let Err(refused) = Box::pin(handle(&mut conn, &mut session, role, &text)).await {
+                            flush(&mut socket, &mut conn.replies).await;
+                            break Some((CLOSE_UNAUTHORIZED, refused));
+                        }
                     }
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    conn.error(&ProtoError::bad_frame("binary frames are not supported; send JSON text"), None);
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
-            },
-        }
-        // A client that stopped reading blocks this write for good; the hub's verdict (its
-        // outbox overflowed) and shutdown must still end the socket.
-        let written = tokio::select! {
-            biased;
-            written = flush(&mut sink, &mut conn.replies) => written,
-            _ = kill.cancelled() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
-            _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+                    Some(Ok(Message::Binary(_))) => {
+                        conn.error(&ProtoError::bad_frame("binary frames are not supported; send JSON text"), None);
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                },
+            }
+            // A client that stopped reading blocks this write for good; the hub's verdict
+            // (its outbox overflowed) and shutdown must still end the socket.
+            let written = tokio::select! {
+                biased;
+                written = flush(&mut socket, &mut conn.replies) => written,
+                () = outbox.killed() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
+                _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+            };
+            if !written {
+                break None;
+            }
         };
-        if !written {
-            break None;
+        outbox.close();
+        if let Some((code, reason)) = close {
+            let frame = CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            };
+            let goodbye = socket.send(Message::Close(Some(frame)));
+            let _ = Box::pin(tokio::time::timeout(CLOSE_TIMEOUT, goodbye)).await;
         }
-    };
-    if let Some((code, reason)) = close {
-        let frame = CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        };
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        if let Some(Session::Agent(agent)) = session.as_mut() {
+            Box::pin(agent.on_close(&mut conn)).await;
+        }
+        conn.unfollow_all();
     }
-    if let Some(Session::Agent(agent)) = session.as_mut() {
-        agent.on_close(&mut conn).await;
-    }
-    conn.unfollow_all();
 }
 
 /// Handles one client text frame. `Err` means the socket must close (refused `hello`).
@@ -129,9 +147,9 @@ async fn handle(
     session: &mut Option<Session>,
     role: Role,
     text: &str,
-    limits: &qin_proto::Limits,
 ) -> Result<(), &'static str> {
-    let frame = match ClientFrame::parse(text, limits) {
+    let limits = conn.state.config.limits.frame_limits();
+    let frame = match ClientFrame::parse(text, &limits) {
         Ok(frame) => frame,
         Err(e) => {
             conn.error(&e, reference(text));
@@ -144,7 +162,7 @@ async fn handle(
             let started = match role {
                 Role::Agent => AgentSession::hello(conn, shop, token)
                     .await
-                    .map(Session::Agent),
+                    .map(|a| Session::Agent(Box::new(a))),
                 _ => ShopperSession::hello(conn, shop, token)
                     .await
                     .map(Session::Shopper),
@@ -189,18 +207,52 @@ fn reference(text: &str) -> Option<String> {
     pick("cid").or_else(|| pick("type"))
 }
 
-/// Writes queued frames; false when the socket is gone.
-async fn flush(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    replies: &mut Vec<Utf8Bytes>,
-) -> bool {
-    if replies.is_empty() {
-        return true;
-    }
-    for text in replies.drain(..) {
-        if sink.feed(Message::Text(text)).await.is_err() {
-            return false;
+/// Writes queued frames; false when the socket is gone. The list's memory goes with them,
+/// so an idle socket keeps none. By hand rather than with `feed`, so the loop's future
+/// (which every socket keeps) need not hold room for a frame in flight.
+fn flush<'a>(
+    socket: &'a mut WebSocket,
+    replies: &'a mut Vec<Utf8Bytes>,
+) -> impl Future<Output = bool> + 'a {
+    let mut sent = 0;
+    std::future::poll_fn(move |cx| {
+        if replies.is_empty() {
+            return Poll::Ready(true);
         }
+        let written = loop {
+            if sent == replies.len() {
+                break ready!(socket.poll_flush_unpin(cx)).is_ok();
+            }
+            if ready!(socket.poll_ready_unpin(cx)).is_err() {
+                break false;
+            }
+            let text = std::mem::take(&mut replies[sent]);
+            sent += 1;
+            if socket.start_send_unpin(Message::Text(text)).is_err() {
+                break false;
+            }
+        };
+        *replies = Vec::new();
+        Poll::Ready(written)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn future_size<F, Fut>(_: F) -> usize
+    where
+        F: FnOnce(WebSocket, GatewayState, Role) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
     }
-    sink.flush().await.is_ok()
+
+    /// Every open socket's task holds this future: keep what is rarely running out of it.
+    #[test]
+    fn run_future_stays_small() {
+        let size = future_size(run);
+        eprintln!("socket future: {size} bytes");
+        assert!(size <= 1024, "the socket future grew to {size} bytes");
+    }
 }
