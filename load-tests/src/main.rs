@@ -61,6 +61,11 @@ struct RunArgs {
     /// Gateway processes to start with --spawn.
     #[arg(long, default_value_t = 2)]
     gateways: usize,
+    /// With --spawn (Qin only): all gateways listen on one port (SO_REUSEPORT) and the
+    /// kernel deals connections among them, as behind one address in production. For
+    /// `idle` and `storm`; `relay` needs each pair's shopper and agent on known processes.
+    #[arg(long)]
+    one_port: bool,
     /// Without --spawn: gateway addresses of a running deployment (loopback only).
     #[arg(long, value_delimiter = ',')]
     connect: Vec<SocketAddr>,
@@ -117,7 +122,20 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let cluster;
     let target = if args.spawn {
-        cluster = spawn::start(args.target, args.gateways, &programs).await?;
+        anyhow::ensure!(
+            !args.one_port || args.target == Dialect::Qin,
+            "--one-port is for Qin: the socket.io peer's Node cannot share a port"
+        );
+        anyhow::ensure!(
+            !args.one_port || !matches!(scenario, Scenario::Relay(_)),
+            "--one-port is for idle and storm: relay places shoppers and agents on gateways"
+        );
+        let layout = if args.one_port {
+            spawn::Ports::Shared
+        } else {
+            spawn::Ports::OnePerGateway
+        };
+        cluster = spawn::start(args.target, args.gateways, layout, &programs).await?;
         cluster.target.clone()
     } else {
         anyhow::ensure!(

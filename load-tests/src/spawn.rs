@@ -44,10 +44,20 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Where the gateways listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ports {
+    /// Each on its own port; the generator deals sockets over them.
+    OnePerGateway,
+    /// All on one port (`SO_REUSEPORT`, Qin only); the kernel deals sockets among them.
+    Shared,
+}
+
 /// Starts Redis and `gateways` servers of `dialect`.
 pub async fn start(
     dialect: Dialect,
     gateways: usize,
+    ports: Ports,
     programs: &Programs,
 ) -> anyhow::Result<Cluster> {
     let mut cluster = Cluster {
@@ -78,8 +88,12 @@ pub async fn start(
         // The router must follow the shop's events before the first chat opens.
         wait_subscribed(redis_addr).await?;
     }
+    let shared = free_port()?;
     for g in 0..gateways {
-        let port = free_port()?;
+        let port = match ports {
+            Ports::OnePerGateway => free_port()?,
+            Ports::Shared => shared,
+        };
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let child = match dialect {
             Dialect::Qin => qin_command(programs, &redis_url, "gateway", Some(addr)).spawn()?,
@@ -91,9 +105,23 @@ pub async fn start(
                 .spawn()
                 .context("starting node (is it installed?)")?,
         };
+        let pid = child.id();
         cluster.add(&format!("gateway-{g}"), child, true);
-        wait_tcp(addr).await?;
-        cluster.target.gateways.push(addr);
+        match ports {
+            Ports::OnePerGateway => {
+                wait_tcp(addr).await?;
+                cluster.target.gateways.push(addr);
+            }
+            // The port answers as soon as the first gateway listens: wait for this one's own
+            // listening socket instead.
+            Ports::Shared => wait_listening(pid, port).await?,
+        }
+    }
+    if ports == Ports::Shared {
+        cluster
+            .target
+            .gateways
+            .push(([127, 0, 0, 1], shared).into());
     }
     Ok(cluster)
 }
@@ -141,6 +169,39 @@ async fn wait_tcp(addr: SocketAddr) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     bail!("nothing listens on {addr} after 20 s")
+}
+
+/// Waits until process `pid` holds a socket listening on loopback `port`: its socket inodes
+/// (`/proc/<pid>/fd`) against the listening entries of `/proc/net/tcp`.
+async fn wait_listening(pid: u32, port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let local = format!("0100007F:{port:04X}");
+    while Instant::now() < deadline {
+        let tcp = std::fs::read_to_string("/proc/net/tcp")?;
+        let listening: Vec<&str> = tcp
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            // Fields: sl, local, remote, state (0A = LISTEN), …, inode (10th).
+            .filter(|f| f.len() > 9 && f[1] == local && f[3] == "0A")
+            .map(|f| f[9])
+            .collect();
+        if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+            let holds = fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|target| {
+                    let target = target.to_string_lossy();
+                    listening
+                        .iter()
+                        .any(|inode| target == format!("socket:[{inode}]"))
+                })
+            });
+            if holds {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("gateway {pid} does not listen on port {port} after 20 s")
 }
 
 /// Waits until some process subscribed a Redis channel (the router follows its shop).
