@@ -28,6 +28,9 @@ use tokio_util::sync::CancellationToken;
 /// Tries per store or bus call; with the doubling delay a call gives up after about 0.75 s.
 const ATTEMPTS: u32 = 5;
 
+/// Most decisions (about different chats) applied at once.
+const APPLY_AT_ONCE: usize = 64;
+
 /// How often the router compares its state with the store, catching events the bus lost
 /// (it also does so at once when the bus reports a gap).
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);

@@ -225,3 +225,19 @@ pub enum Decision {
         groups: Vec<GroupLive>,
     },
 }
+
+impl Decision {
+    /// The conversation it is about, if one.
+    pub fn conv(&self) -> Option<&ConvId> {
+        match self {
+            Self::Assign { conv, .. }
+            | Self::Queue { conv, .. }
+            | Self::WaitAgent { conv, .. }
+            | Self::Position { conv, .. }
+            | Self::Released { conv, .. }
+            | Self::Alert { conv, .. } => Some(conv),
+            Self::Refused { conv, .. } => conv.as_ref(),
+            Self::ProfileChanged { .. } | Self::GroupsChanged { .. } => None,
+        }
+    }
+}

@@ -28,7 +28,7 @@ impl Worker {
     /// Applies one decision; returns `ChatClosed` when its chat turned out to be closed (or
     /// gone), which the core must hear so it frees the slot or queue place.
     /// The decision's routing record is written alongside (not before) applying it.
-    pub(super) async fn apply_one(&mut self, decision: Decision) -> Option<RouterEvent> {
+    pub(super) async fn apply_one(&self, decision: Decision) -> Option<RouterEvent> {
         let record = record::of(&decision, now_ms(), self.state.profile());
         let store = self.store.clone();
         let write_record = async move {
@@ -42,7 +42,7 @@ impl Worker {
         gone
     }
 
-    async fn apply_decision(&mut self, decision: Decision) -> Option<RouterEvent> {
+    async fn apply_decision(&self, decision: Decision) -> Option<RouterEvent> {
         match decision {
             Decision::Assign {
                 conv,
@@ -316,7 +316,7 @@ impl Worker {
 
     /// Stores the latest availability (a shopper saying `hello` reads it) and tells every
     /// connected shopper of the shop; ticks make this at most one frame per tick.
-    async fn groups_changed(&mut self, groups: Vec<GroupLive>) {
+    async fn groups_changed(&self, groups: Vec<GroupLive>) {
         tracing::debug!(shop = %self.shop.id, groups = groups.len(), "availability changed");
         let saved = retry("save groups availability", ATTEMPTS, || {
             self.store.set_groups_live(&self.shop.id, &groups)

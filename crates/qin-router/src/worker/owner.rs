@@ -2,9 +2,10 @@
 //! core events, requests and ticks until shutdown or the lease is lost.
 
 use super::lease::Lease;
-use super::{ATTEMPTS, RECONCILE_EVERY, TICK_EVERY, now_ms};
+use super::{APPLY_AT_ONCE, ATTEMPTS, RECONCILE_EVERY, TICK_EVERY, now_ms};
 use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
+use futures_util::future::join_all;
 use qin_bus::{Bus, BusError, Received};
 use qin_config::ShopConfig;
 use qin_proto::{ShopEvent, topic};
@@ -243,20 +244,104 @@ impl Worker {
         self.drain_inbox().await;
     }
 
-    /// Applies decisions in order. Applying one may reveal that its chat is already closed;
-    /// the core then hears so, and its follow-up decisions (a freed slot drains the queue)
-    /// are applied after the ones already pending.
+    /// Applies decisions, each chat's in order. Decisions about different chats do not
+    /// depend on each other, so they are applied in waves of up to [`APPLY_AT_ONCE`], one per
+    /// chat: at a spike the store round trips of hundreds of assignments overlap instead of
+    /// queueing one behind the other. Applying one may reveal that its chat is already
+    /// closed; the core then hears so, and its follow-up decisions (a freed slot drains the
+    /// queue) are applied after the ones already pending.
     pub async fn apply(&mut self, decisions: Vec<Decision>) {
         let mut pending = VecDeque::from(decisions);
-        while let Some(decision) = pending.pop_front() {
+        while !pending.is_empty() {
             if !self.lease.safe() {
                 // Another router may hold the shop now: it rebuilds from the store.
-                tracing::warn!(shop = %self.shop.id, dropped = pending.len() + 1, "lease lost; decisions not applied");
+                tracing::warn!(shop = %self.shop.id, dropped = pending.len(), "lease lost; decisions not applied");
                 return;
             }
-            if let Some(event) = self.apply_one(decision).await {
+            let wave = next_wave(&mut pending);
+            let this = &*self;
+            let gone = join_all(wave.into_iter().map(|d| this.apply_one(d))).await;
+            for event in gone.into_iter().flatten() {
                 pending.extend(self.state.handle(event, now_ms()));
             }
         }
+    }
+}
+
+/// Takes the next decisions to apply at once from the front of `pending`: up to
+/// [`APPLY_AT_ONCE`], at most one per chat and one about no chat; the others stay, in order.
+fn next_wave(pending: &mut VecDeque<Decision>) -> Vec<Decision> {
+    let mut wave = Vec::new();
+    let mut later = VecDeque::new();
+    let mut chats = HashSet::new();
+    let mut chatless = false;
+    while wave.len() < APPLY_AT_ONCE
+        && let Some(decision) = pending.pop_front()
+    {
+        // A chat seen once is taken for this wave, so its later decisions wait their turn.
+        let first = match decision.conv() {
+            Some(conv) => chats.insert(conv.clone()),
+            None => !std::mem::replace(&mut chatless, true),
+        };
+        if first {
+            wave.push(decision);
+        } else {
+            later.push_back(decision);
+        }
+    }
+    later.append(pending);
+    *pending = later;
+    wave
+}
+
+#[cfg(test)]
+mod wave_tests {
+    use super::*;
+    use qin_proto::{ConvId, GroupId};
+
+    fn released(conv: &str) -> Decision {
+        Decision::Released {
+            conv: ConvId::parse(conv).expect("valid id"),
+            group: GroupId::parse("lady").expect("valid id"),
+            agent: None,
+        }
+    }
+
+    fn chat(d: &Decision) -> String {
+        d.conv().map_or_else(|| "-".into(), ToString::to_string)
+    }
+
+    #[test]
+    fn a_wave_takes_each_chat_once_and_keeps_the_rest_in_order() {
+        let groups = || Decision::GroupsChanged { groups: Vec::new() };
+        let mut pending = VecDeque::from(vec![
+            released("a"),
+            released("b"),
+            released("a"),
+            groups(),
+            released("c"),
+            groups(),
+            released("b"),
+        ]);
+        let wave: Vec<String> = next_wave(&mut pending).iter().map(chat).collect();
+        assert_eq!(wave, ["a", "b", "-", "c"]);
+        let rest: Vec<String> = pending.iter().map(chat).collect();
+        assert_eq!(rest, ["a", "-", "b"]);
+        let wave: Vec<String> = next_wave(&mut pending).iter().map(chat).collect();
+        assert_eq!(wave, ["a", "-", "b"]);
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn a_wave_is_bounded() {
+        let mut pending: VecDeque<Decision> = (0..APPLY_AT_ONCE + 3)
+            .map(|i| released(&format!("c{i}")))
+            .collect();
+        assert_eq!(next_wave(&mut pending).len(), APPLY_AT_ONCE);
+        let rest: Vec<String> = pending.iter().map(chat).collect();
+        let expected: Vec<String> = (APPLY_AT_ONCE..APPLY_AT_ONCE + 3)
+            .map(|i| format!("c{i}"))
+            .collect();
+        assert_eq!(rest, expected);
     }
 }
