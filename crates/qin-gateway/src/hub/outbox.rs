@@ -36,8 +36,11 @@ pub struct Outbox {
 #[derive(Debug, Default)]
 struct Inner {
     queue: VecDeque<Outgoing>,
-    /// The receiving task, while it waits.
+    /// The receiving task, while it waits in `recv`.
     waker: Option<Waker>,
+    /// The receiving task, while it waits in `killed` (writing to its client): woken only
+    /// by the verdict, not by every frame offered meanwhile.
+    kill_waker: Option<Waker>,
     /// Overflowed: the socket must close. Wins over queued items.
     killed: bool,
     /// The socket is gone: offers are dropped.
@@ -61,7 +64,7 @@ impl Outbox {
     /// Queues `item`. A full outbox is not grown: the socket is marked too slow instead
     /// (and `item` dropped); the socket closes and its client recovers with `sync`.
     pub fn offer(&self, item: Outgoing) {
-        let waker = {
+        let (waker, kill_waker) = {
             let mut inner = self.lock();
             if inner.closed || inner.killed {
                 return;
@@ -69,12 +72,13 @@ impl Outbox {
             if inner.queue.len() >= self.capacity {
                 inner.killed = true;
                 inner.queue = VecDeque::new();
+                (inner.waker.take(), inner.kill_waker.take())
             } else {
                 inner.queue.push_back(item);
+                (inner.waker.take(), None)
             }
-            inner.waker.take()
         };
-        if let Some(waker) = waker {
+        for waker in [waker, kill_waker].into_iter().flatten() {
             waker.wake();
         }
     }
@@ -109,7 +113,7 @@ impl Outbox {
             if inner.killed {
                 return Poll::Ready(());
             }
-            register(&mut inner.waker, cx.waker());
+            register(&mut inner.kill_waker, cx.waker());
             Poll::Pending
         })
         .await
@@ -126,6 +130,7 @@ impl Outbox {
         inner.closed = true;
         inner.queue = VecDeque::new();
         inner.waker = None;
+        inner.kill_waker = None;
     }
 }
 
