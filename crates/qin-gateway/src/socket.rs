@@ -41,7 +41,7 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> R
 /// Bytes tungstenite reads from the socket at a time; each socket keeps a buffer of this
 /// size for its whole life. Client frames are small (a `send` is a few hundred bytes), and a
 /// larger one still arrives whole: the buffer grows to hold it, it just takes more reads.
-const READ_BUFFER: usize = 4096;
+const READ_BUFFER: usize = 1024;
 
 fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
     let limit = state.config.limits.max_frame_bytes;
