@@ -31,6 +31,9 @@ const ATTEMPTS: u32 = 5;
 /// Most decisions (about different chats) applied at once.
 const APPLY_AT_ONCE: usize = 64;
 
+/// Most shop events taken from the bus at once (the local channel holds 256).
+const EVENTS_AT_ONCE: usize = 128;
+
 /// How often the router compares its state with the store, catching events the bus lost
 /// (it also does so at once when the bus reports a gap).
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);

@@ -2,9 +2,10 @@
 //! core events, requests and ticks until shutdown or the lease is lost.
 
 use super::lease::Lease;
-use super::{APPLY_AT_ONCE, ATTEMPTS, RECONCILE_EVERY, TICK_EVERY, now_ms};
+use super::{APPLY_AT_ONCE, ATTEMPTS, EVENTS_AT_ONCE, RECONCILE_EVERY, TICK_EVERY, now_ms};
 use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
+use bytes::Bytes;
 use futures_util::future::join_all;
 use qin_bus::{Bus, BusError, Received};
 use qin_config::ShopConfig;
@@ -80,7 +81,27 @@ pub(super) async fn route(
             received = events.next() => received,
         };
         match received {
-            Some(Received::Payload(payload)) => worker.on_payload(&payload).await,
+            Some(Received::Payload(payload)) => {
+                // Take the whole burst that is waiting: the core decides on all of it, then
+                // the decisions are applied together (one event at a time, each waiting for
+                // its store writes, falls behind a spike and loses events).
+                let mut burst = vec![payload];
+                let mut gap = false;
+                while burst.len() < EVENTS_AT_ONCE {
+                    match events.try_next() {
+                        Some(Received::Payload(payload)) => burst.push(payload),
+                        Some(Received::Gap) => {
+                            gap = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                worker.on_payloads(&burst).await;
+                if gap {
+                    worker.reconcile().await;
+                }
+            }
             Some(Received::Gap) => worker.reconcile().await, // the store knows what happened
             None => {
                 tracing::error!(shop = %shop.id, "shop topic ended: the bus is gone");
@@ -124,44 +145,62 @@ async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot,
 }
 
 impl Worker {
-    /// One shop event from the bus.
-    async fn on_payload(&mut self, payload: &[u8]) {
-        let event = match serde_json::from_slice::<ShopEvent>(payload) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::warn!(shop = %self.shop.id, %error, bytes = payload.len(), "malformed shop event skipped");
-                return;
-            }
-        };
-        let event = match event {
-            ShopEvent::ChatOpened {
-                conv,
-                shopper,
-                group,
-                requested_agent,
-            } => {
-                let prefs = self.prefs(&shopper.id, requested_agent).await;
-                RouterEvent::ChatOpened {
-                    conv,
-                    group: Some(group),
-                    prefs,
+    /// A burst of shop events from the bus: the core hears them in order, then their
+    /// decisions are applied together. The preferences of the chats opened in the burst are
+    /// read at once.
+    async fn on_payloads(&mut self, payloads: &[Bytes]) {
+        let mut shop_events = Vec::with_capacity(payloads.len());
+        for payload in payloads {
+            match serde_json::from_slice::<ShopEvent>(payload) {
+                Ok(event) => shop_events.push(event),
+                Err(error) => {
+                    tracing::warn!(shop = %self.shop.id, %error, bytes = payload.len(), "malformed shop event skipped");
                 }
             }
-            ShopEvent::ChatClosed { conv, .. } => RouterEvent::ChatClosed { conv },
-            ShopEvent::AgentStatusChanged { agent, status } => {
-                RouterEvent::AgentStatusChanged { agent, status }
-            }
-            ShopEvent::ShopperMessage { conv, .. } => RouterEvent::ShopperMessage { conv },
-            ShopEvent::AgentMessage { conv, .. } => RouterEvent::AgentMessage { conv },
-            ShopEvent::RequestPending => return self.drain_inbox().await,
-            ShopEvent::Routed { .. } => return, // our own news coming back
-        };
-        // A status change moves availability at once (shoppers deciding see it now); the
-        // many opens and closes wait for the next tick.
-        let status = matches!(event, RouterEvent::AgentStatusChanged { .. });
-        self.feed(event).await;
-        if status {
-            self.feed(RouterEvent::Tick).await;
+        }
+        let wanted = shop_events.iter().filter_map(|e| match e {
+            ShopEvent::ChatOpened {
+                shopper,
+                requested_agent,
+                ..
+            } => Some(self.prefs(&shopper.id, requested_agent.clone())),
+            _ => None,
+        });
+        let mut prefs = join_all(wanted).await.into_iter();
+        let mut inbox = false;
+        let mut events = Vec::with_capacity(shop_events.len());
+        for event in shop_events {
+            let event = match event {
+                ShopEvent::ChatOpened { conv, group, .. } => RouterEvent::ChatOpened {
+                    conv,
+                    group: Some(group),
+                    prefs: prefs.next().unwrap_or_default(),
+                },
+                ShopEvent::ChatClosed { conv, .. } => RouterEvent::ChatClosed { conv },
+                ShopEvent::AgentStatusChanged { agent, status } => {
+                    events.push(RouterEvent::AgentStatusChanged { agent, status });
+                    // A status change moves availability at once (shoppers deciding see it
+                    // now); the many opens and closes wait for the next tick.
+                    RouterEvent::Tick
+                }
+                ShopEvent::ShopperMessage { conv, .. } => RouterEvent::ShopperMessage { conv },
+                ShopEvent::AgentMessage { conv, .. } => RouterEvent::AgentMessage { conv },
+                ShopEvent::RequestPending => {
+                    inbox = true;
+                    continue;
+                }
+                ShopEvent::Routed { .. } => continue, // our own news coming back
+            };
+            events.push(event);
+        }
+        let now = now_ms();
+        let decisions: Vec<Decision> = events
+            .into_iter()
+            .flat_map(|event| self.state.handle(event, now))
+            .collect();
+        self.apply(decisions).await;
+        if inbox {
+            self.drain_inbox().await;
         }
     }
 

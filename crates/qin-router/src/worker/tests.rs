@@ -378,7 +378,9 @@ async fn a_chat_closed_before_its_assignment_frees_the_slot_again() {
         requested_agent: None,
     })
     .await;
-    // `an` (cap 1) is free again for the next chat, and nothing was said about `gone`.
+    // `an` (cap 1) is free again for the next chat, and nothing was said about `gone`. (If
+    // both opens reach the router in one burst, `c2` may be queued for a moment while the
+    // router still counts `gone` on `an`.)
     h.open("c2", 2).await;
     loop {
         let event: ShopEvent = json(&next(&mut h.shop_events).await);
@@ -387,8 +389,13 @@ async fn a_chat_closed_before_its_assignment_frees_the_slot_again() {
         } = event
         {
             assert_eq!(c, conv("c2"), "no routing for the closed chat");
-            assert_eq!(outcome, RouteOutcome::Assigned { agent: agent("an") });
-            break;
+            if outcome == (RouteOutcome::Assigned { agent: agent("an") }) {
+                break;
+            }
+            assert!(
+                matches!(outcome, RouteOutcome::Queued { .. }),
+                "{outcome:?}"
+            );
         }
     }
     h.stop().await;
