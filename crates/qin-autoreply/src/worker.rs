@@ -6,7 +6,6 @@ mod clock;
 mod replier;
 
 use crate::engine::Engine;
-use bytes::Bytes;
 use clock::Clock;
 use qin_bus::{Bus, BusError, Received, Subscription};
 use qin_config::ShopConfig;
@@ -100,11 +99,8 @@ impl Worker {
         } = self;
         tracing::info!(shop = %replier.engine.shop().id, "auto-reply running");
         // Answering takes store round trips; a burst of chats (a Double Eleven midnight) must
-        // not overflow the bus's small per-topic buffer, so a reader moves events into a
-        // deep queue of our own as fast as they come.
-        let (tx, mut queue) = tokio::sync::mpsc::channel(EVENT_BACKLOG);
-        let reader = tokio::spawn(read_events(events, tx));
-        let _stop_reader = AbortOnDrop(reader);
+        // not overflow the bus's small per-topic buffer, so it waits in a deep queue.
+        let mut queue = events.with_backlog(EVENT_BACKLOG);
         let mut restore: VecDeque<_> = tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
             open = replier.load() => open.into(),
@@ -120,8 +116,14 @@ impl Worker {
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
-                next = queue.recv() => {
-                    let payload = next.ok_or(AutoReplyError::BusClosed)?;
+                next = queue.next() => {
+                    let payload = match next.ok_or(AutoReplyError::BusClosed)? {
+                        Received::Payload(payload) => payload,
+                        Received::Gap => {
+                            tracing::warn!(shop = %replier.engine.shop().id, "shop events were lost; some chats may miss an auto-reply");
+                            continue;
+                        }
+                    };
                     // Cancelling mid-event is safe: an append either happened or not, and a
                     // stored reply that was not published reaches the parties through `sync`.
                     tokio::select! {
@@ -151,32 +153,6 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Moves the shop's events into the worker's queue until the bus or the worker goes away.
-async fn read_events(mut events: Subscription, queue: tokio::sync::mpsc::Sender<Bytes>) {
-    while let Some(received) = events.next().await {
-        match received {
-            Received::Payload(payload) => {
-                if queue.send(payload).await.is_err() {
-                    return;
-                }
-            }
-            Received::Gap => tracing::warn!(
-                topic = events.topic(),
-                "shop events were lost; some chats may miss an auto-reply"
-            ),
-        }
-    }
-}
-
-/// Aborts a task when dropped, so the reader ends with the worker.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

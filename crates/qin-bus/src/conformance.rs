@@ -22,7 +22,6 @@ pub async fn run_all(a: &dyn Bus, b: &dyn Bus) {
     subscribe_then_publish_is_never_lost(a, b).await;
     delivers_a_thousand_in_order(a, b).await;
     nodes_see_each_other(a, b).await;
-    takes_what_is_waiting_without_waiting(a, b).await;
 }
 
 /// Subscribes, failing the case on error or after [`WAIT`].
@@ -63,28 +62,6 @@ pub async fn delivers_in_order(a: &dyn Bus, _b: &dyn Bus) {
     for payload in ["one", "two", "three"] {
         assert_eq!(next(&mut sub).await, payload);
     }
-}
-
-/// `try_next` hands over what has already arrived, in order, and nothing more.
-pub async fn takes_what_is_waiting_without_waiting(a: &dyn Bus, _b: &dyn Bus) {
-    let mut sub = subscribe(a, "conf:burst").await;
-    assert!(sub.try_next().is_none(), "nothing published yet");
-    for payload in ["one", "two", "three"] {
-        publish(a, "conf:burst", payload).await;
-    }
-    // The first arrives in its own time; the rest are then waiting (or arrive shortly).
-    assert_eq!(next(&mut sub).await, "one");
-    let mut rest = Vec::new();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while rest.len() < 2 && tokio::time::Instant::now() < deadline {
-        match sub.try_next() {
-            Some(crate::Received::Payload(p)) => rest.push(p),
-            Some(crate::Received::Gap) => panic!("no gap in a burst of three"),
-            None => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
-        }
-    }
-    assert_eq!(rest, ["two", "three"]);
-    assert!(sub.try_next().is_none(), "nothing more");
 }
 
 /// Two local subscribers of one topic both receive every payload.
@@ -195,7 +172,6 @@ mod tests {
                 subscribe_then_publish_is_never_lost,
                 delivers_a_thousand_in_order,
                 nodes_see_each_other,
-                takes_what_is_waiting_without_waiting,
                 run_all,
             );
         };

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 
+mod backlog;
 mod hub;
 mod memory;
 mod redis_bus;
@@ -15,6 +16,7 @@ mod subscription;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
+pub use backlog::Backlog;
 pub use memory::MemoryBus;
 pub use redis_bus::RedisBus;
 pub use subscription::{LOCAL_CAPACITY, Received, Subscription};

@@ -3,10 +3,7 @@
 
 use bytes::Bytes;
 use std::sync::Weak;
-use tokio::sync::broadcast::{
-    self,
-    error::{RecvError, TryRecvError},
-};
+use tokio::sync::broadcast::{self, error::RecvError};
 
 /// How many payloads a topic buffers for its slowest local subscriber before that subscriber
 /// starts skipping. Each topic allocates this many slots up front (tens of bytes each), and a
@@ -102,21 +99,6 @@ impl Subscription {
                 Some(Received::Gap)
             }
             Err(RecvError::Closed) => None,
-        }
-    }
-
-    /// The next payload (or word of a gap) if one is already waiting; `None` if nothing is,
-    /// or if the bus is gone ([`Subscription::next`] then says so). Lets a consumer take a
-    /// burst at once instead of one payload per wake-up.
-    pub fn try_next(&mut self) -> Option<Received> {
-        match self.rx.try_recv() {
-            Ok(Item::Payload(payload)) => Some(Received::Payload(payload)),
-            Ok(Item::Gap) => Some(Received::Gap),
-            Err(TryRecvError::Lagged(skipped)) => {
-                tracing::warn!(topic = %self.guard.topic, skipped, "subscriber lagged");
-                Some(Received::Gap)
-            }
-            Err(TryRecvError::Empty | TryRecvError::Closed) => None,
         }
     }
 

@@ -31,8 +31,12 @@ const ATTEMPTS: u32 = 5;
 /// Most decisions (about different chats) applied at once.
 const APPLY_AT_ONCE: usize = 64;
 
-/// Most shop events taken from the bus at once (the local channel holds 256).
-const EVENTS_AT_ONCE: usize = 128;
+/// Shop events queued for routing before the router pushes back on the bus: a spike waits
+/// here rather than overflowing the bus's small buffer (which forces a reconcile).
+const EVENT_BACKLOG: usize = 65_536;
+
+/// Most queued shop events the core hears before their decisions are applied.
+const EVENTS_AT_ONCE: usize = 256;
 
 /// How often the router compares its state with the store, catching events the bus lost
 /// (it also does so at once when the bus reports a gap).

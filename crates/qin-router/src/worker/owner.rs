@@ -2,7 +2,9 @@
 //! core events, requests and ticks until shutdown or the lease is lost.
 
 use super::lease::Lease;
-use super::{APPLY_AT_ONCE, ATTEMPTS, EVENTS_AT_ONCE, RECONCILE_EVERY, TICK_EVERY, now_ms};
+use super::{
+    APPLY_AT_ONCE, ATTEMPTS, EVENT_BACKLOG, EVENTS_AT_ONCE, RECONCILE_EVERY, TICK_EVERY, now_ms,
+};
 use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
 use bytes::Bytes;
@@ -39,7 +41,7 @@ pub(super) async fn route(
     let shop_topic = topic::shop(&shop.id);
     let mut events = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
-        sub = retry("subscribe", ATTEMPTS, || bus.subscribe(&shop_topic)) => sub?,
+        sub = retry("subscribe", ATTEMPTS, || bus.subscribe(&shop_topic)) => sub?.with_backlog(EVENT_BACKLOG),
     };
     let snapshot = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
@@ -84,7 +86,7 @@ pub(super) async fn route(
             Some(Received::Payload(payload)) => {
                 // Take the whole burst that is waiting: the core decides on all of it, then
                 // the decisions are applied together (one event at a time, each waiting for
-                // its store writes, falls behind a spike and loses events).
+                // its store writes, falls far behind a spike).
                 let mut burst = vec![payload];
                 let mut gap = false;
                 while burst.len() < EVENTS_AT_ONCE {
