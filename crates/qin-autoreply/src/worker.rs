@@ -64,6 +64,9 @@ impl std::fmt::Debug for Worker {
 /// Shop events queued for answering before the worker pushes back on the bus.
 const EVENT_BACKLOG: usize = 65_536;
 
+/// Most queued shop events decided before their replies are posted.
+const EVENTS_AT_ONCE: usize = 256;
+
 /// How often chats idle for a day are forgotten.
 const FORGET_EVERY: Duration = Duration::from_secs(600);
 
@@ -117,18 +120,21 @@ impl Worker {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
                 next = queue.next() => {
-                    let payload = match next.ok_or(AutoReplyError::BusClosed)? {
-                        Received::Payload(payload) => payload,
-                        Received::Gap => {
-                            tracing::warn!(shop = %replier.engine.shop().id, "shop events were lost; some chats may miss an auto-reply");
-                            continue;
+                    let mut burst = Vec::new();
+                    let mut next = Some(next.ok_or(AutoReplyError::BusClosed)?);
+                    // Take the whole burst that is waiting, up to EVENTS_AT_ONCE.
+                    while let Some(received) = next {
+                        match received {
+                            Received::Payload(payload) => burst.push(payload),
+                            Received::Gap => tracing::warn!(shop = %replier.engine.shop().id, "shop events were lost; some chats may miss an auto-reply"),
                         }
-                    };
+                        next = if burst.len() < EVENTS_AT_ONCE { queue.try_next() } else { None };
+                    }
                     // Cancelling mid-event is safe: an append either happened or not, and a
                     // stored reply that was not published reaches the parties through `sync`.
                     tokio::select! {
                         () = shutdown.cancelled() => return Ok(()),
-                        () = replier.handle(&payload) => {}
+                        () = replier.handle_burst(&burst) => {}
                     }
                 }
                 () = sleep_until(wake) => {

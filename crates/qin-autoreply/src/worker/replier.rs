@@ -8,6 +8,7 @@ use crate::chat::Chat;
 use crate::engine::{Engine, Facts};
 use crate::rules::Reply;
 use bytes::Bytes;
+use futures_util::future::join_all;
 use qin_bus::Bus;
 use qin_proto::{
     AgentId, AgentStatus, Audience, ConvId, Delivery, MessageKind, Millis, Party, ServerFrame,
@@ -27,6 +28,18 @@ const LOG_TAIL: u64 = 50;
 
 /// How long an agent's personal auto-reply read from the store is trusted.
 const AGENT_REPLY_TTL_MS: Millis = 10_000;
+
+/// Most chats whose replies are posted at once.
+const POST_AT_ONCE: usize = 64;
+
+/// Replies one event calls for.
+struct Decided {
+    conv: ConvId,
+    replies: Vec<Reply>,
+    /// Whether the chat was just read from the store (and found open): if not, it is checked
+    /// before posting, since a closed chat's memory may linger.
+    checked: bool,
+}
 
 /// The worker's state and handles.
 pub(super) struct Replier {
@@ -101,26 +114,66 @@ impl Replier {
         self.chats.set_wake(&conv, wake);
     }
 
-    /// One shop event.
-    pub async fn handle(&mut self, payload: &[u8]) {
+    /// A burst of shop events: each is decided in order (chat memory moves on at once), then
+    /// the replies are posted, chats side by side (each chat's in order), so a spike's many
+    /// greetings do not wait one behind another's store round trips.
+    pub async fn handle_burst(&mut self, payloads: &[Bytes]) {
+        let mut decided = Vec::new();
+        for payload in payloads {
+            if let Some(replies) = self.decide(payload).await {
+                decided.push(replies);
+            }
+        }
+        let mut chats: Vec<(ConvId, Vec<Decided>)> = Vec::new();
+        for d in decided {
+            match chats.iter_mut().find(|(conv, _)| *conv == d.conv) {
+                Some((_, list)) => list.push(d),
+                None => chats.push((d.conv.clone(), vec![d])),
+            }
+        }
+        let mut closed = Vec::new();
+        while !chats.is_empty() {
+            let wave: Vec<_> = chats.drain(..chats.len().min(POST_AT_ONCE)).collect();
+            let this = &*self;
+            let gone = join_all(wave.into_iter().map(|(conv, list)| async move {
+                for d in list {
+                    if !d.checked && this.open_record(&conv).await.is_none() {
+                        return Some(conv);
+                    }
+                    for reply in d.replies {
+                        this.post(reply).await;
+                    }
+                }
+                None
+            }))
+            .await;
+            closed.extend(gone.into_iter().flatten());
+        }
+        for conv in closed {
+            self.chats.remove(&conv);
+        }
+    }
+
+    /// One shop event: the chat's memory moves on, and the replies it calls for are returned.
+    async fn decide(&mut self, payload: &[u8]) -> Option<Decided> {
         let event: ShopEvent = match serde_json::from_slice(payload) {
             Ok(event) => event,
             Err(error) => {
                 tracing::warn!(shop = %self.shop(), %error, "malformed shop event skipped");
-                return;
+                return None;
             }
         };
         let conv = match &event {
             ShopEvent::AgentStatusChanged { agent, status } => {
                 self.statuses.insert(agent.clone(), *status);
                 self.agent_replies.remove(agent);
-                return;
+                return None;
             }
             ShopEvent::ChatClosed { conv, .. } => {
                 self.chats.remove(conv);
-                return;
+                return None;
             }
-            ShopEvent::RequestPending => return,
+            ShopEvent::RequestPending => return None,
             ShopEvent::ChatOpened { conv, .. }
             | ShopEvent::ShopperMessage { conv, .. }
             | ShopEvent::AgentMessage { conv, .. }
@@ -136,7 +189,7 @@ impl Replier {
                         checked = true;
                         self.rebuild(&record).await
                     }
-                    None => return,
+                    None => return None,
                 },
             };
             self.chats.insert(conv.clone(), chat, now);
@@ -155,22 +208,15 @@ impl Replier {
             agent_status,
             agent_reply: agent_reply.as_deref(),
         };
-        let Some(chat) = self.chats.get_mut(&conv, now) else {
-            return;
-        };
+        let chat = self.chats.get_mut(&conv, now)?;
         let replies = self.engine.on_event(&conv, chat, &event, &facts);
         let wake = self.engine.next_wake(chat);
         self.chats.set_wake(&conv, wake);
-        if replies.is_empty() {
-            return;
-        }
-        if !checked && self.open_record(&conv).await.is_none() {
-            self.chats.remove(&conv);
-            return;
-        }
-        for reply in replies {
-            self.post(reply).await;
-        }
+        (!replies.is_empty()).then_some(Decided {
+            conv,
+            replies,
+            checked,
+        })
     }
 
     /// The holding messages of every chat whose timer is due.
