@@ -7,7 +7,7 @@ mod replier;
 
 use crate::engine::Engine;
 use clock::Clock;
-use qin_bus::{Bus, BusError, Received, Subscription};
+use qin_bus::{Bus, BusError, Subscription};
 use qin_config::ShopConfig;
 use qin_proto::{Millis, topic};
 use qin_store::Store;
@@ -119,22 +119,16 @@ impl Worker {
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
-                next = queue.next() => {
-                    let mut burst = Vec::new();
-                    let mut next = Some(next.ok_or(AutoReplyError::BusClosed)?);
-                    // Take the whole burst that is waiting, up to EVENTS_AT_ONCE.
-                    while let Some(received) = next {
-                        match received {
-                            Received::Payload(payload) => burst.push(payload),
-                            Received::Gap => tracing::warn!(shop = %replier.engine.shop().id, "shop events were lost; some chats may miss an auto-reply"),
-                        }
-                        next = if burst.len() < EVENTS_AT_ONCE { queue.try_next() } else { None };
+                burst = queue.next_burst(EVENTS_AT_ONCE) => {
+                    let burst = burst.ok_or(AutoReplyError::BusClosed)?;
+                    if burst.gap {
+                        tracing::warn!(shop = %replier.engine.shop().id, "shop events were lost; some chats may miss an auto-reply");
                     }
                     // Cancelling mid-event is safe: an append either happened or not, and a
                     // stored reply that was not published reaches the parties through `sync`.
                     tokio::select! {
                         () = shutdown.cancelled() => return Ok(()),
-                        () = replier.handle_burst(&burst) => {}
+                        () = replier.handle_burst(&burst.payloads) => {}
                     }
                 }
                 () = sleep_until(wake) => {

@@ -4,6 +4,7 @@
 //! ([`crate::LOCAL_CAPACITY`]) and being skipped.
 
 use crate::{Received, Subscription};
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -30,16 +31,38 @@ impl Subscription {
     }
 }
 
-impl Backlog {
-    /// The next payload or gap; `None` once the bus is gone.
-    pub async fn next(&mut self) -> Option<Received> {
-        self.rx.recv().await
-    }
+/// What [`Backlog::next_burst`] took: payloads in order, and whether a gap (payloads lost
+/// before this point: catch up from the store) ended the burst.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Burst {
+    /// The payloads, oldest first.
+    pub payloads: Vec<Bytes>,
+    /// A [`Received::Gap`] came after `payloads` (or instead of any).
+    pub gap: bool,
+}
 
-    /// The next payload or gap if one is already queued; `None` if none is (or the bus is
-    /// gone, which [`Backlog::next`] then says). Lets a consumer take a burst at once.
-    pub fn try_next(&mut self) -> Option<Received> {
-        self.rx.try_recv().ok()
+impl Backlog {
+    /// Waits for the next payload or gap, then takes whatever else is already queued, up to
+    /// `max` payloads or the next gap, so a consumer handles a spike in bursts rather than
+    /// one wake-up per payload. `None` once the bus is gone.
+    pub async fn next_burst(&mut self, max: usize) -> Option<Burst> {
+        let mut burst = Burst::default();
+        let mut next = Some(self.rx.recv().await?);
+        while let Some(received) = next {
+            match received {
+                Received::Payload(payload) => burst.payloads.push(payload),
+                Received::Gap => {
+                    burst.gap = true;
+                    break;
+                }
+            }
+            next = if burst.payloads.len() < max {
+                self.rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        Some(burst)
     }
 }
 
@@ -52,7 +75,9 @@ impl Drop for Backlog {
 
 #[cfg(test)]
 mod tests {
+    use super::Burst;
     use crate::{Bus, MemoryBus, Received};
+    use bytes::Bytes;
     use std::time::Duration;
 
     #[tokio::test]
@@ -63,7 +88,6 @@ mod tests {
             .await
             .expect("subscribe")
             .with_backlog(10_000);
-        assert!(backlog.try_next().is_none(), "nothing published yet");
         // Four times what the bus buffers for a subscriber, published while nobody reads.
         let burst = 4 * crate::LOCAL_CAPACITY;
         for i in 0..burst {
@@ -74,20 +98,35 @@ mod tests {
                 tokio::task::yield_now().await; // let the reader keep up, as it would
             }
         }
-        let first = backlog.next().await.expect("first");
-        assert_eq!(first, Received::Payload("0".into()));
-        let mut got = 1;
-        while got < burst {
-            match backlog.try_next() {
-                Some(Received::Payload(p)) => {
-                    assert_eq!(p, got.to_string().as_bytes(), "in order");
-                    got += 1;
-                }
-                Some(Received::Gap) => panic!("lost payloads after {got}"),
-                None => tokio::time::sleep(Duration::from_millis(1)).await,
-            }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut got = Vec::new();
+        while got.len() < burst {
+            let next = backlog.next_burst(300).await.expect("bus alive");
+            assert!(!next.gap, "lost payloads after {}", got.len());
+            assert!(next.payloads.len() <= 300, "at most max at once");
+            got.extend(next.payloads);
         }
-        assert!(backlog.try_next().is_none(), "nothing more");
+        let expected: Vec<Bytes> = (0..burst).map(|i| i.to_string().into()).collect();
+        assert_eq!(got, expected, "all of them, in order");
+    }
+
+    #[tokio::test]
+    async fn a_burst_stops_at_max() {
+        let bus = MemoryBus::new();
+        let mut backlog = bus.subscribe("t").await.expect("subscribe").with_backlog(8);
+        for p in ["a", "b", "c"] {
+            bus.publish("t", p.into()).await.expect("publish");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let burst = |payloads: &[&'static str]| Burst {
+            payloads: payloads
+                .iter()
+                .map(|p| Bytes::from_static(p.as_bytes()))
+                .collect(),
+            gap: false,
+        };
+        assert_eq!(backlog.next_burst(2).await, Some(burst(&["a", "b"])));
+        assert_eq!(backlog.next_burst(2).await, Some(burst(&["c"])));
     }
 
     #[tokio::test]

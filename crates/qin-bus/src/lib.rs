@@ -16,7 +16,7 @@ mod subscription;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
-pub use backlog::Backlog;
+pub use backlog::{Backlog, Burst};
 pub use memory::MemoryBus;
 pub use redis_bus::RedisBus;
 pub use subscription::{LOCAL_CAPACITY, Received, Subscription};

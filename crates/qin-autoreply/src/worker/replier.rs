@@ -124,13 +124,11 @@ impl Replier {
                 decided.push(replies);
             }
         }
-        let mut chats: Vec<(ConvId, Vec<Decided>)> = Vec::new();
+        let mut by_chat: HashMap<ConvId, Vec<Decided>> = HashMap::new();
         for d in decided {
-            match chats.iter_mut().find(|(conv, _)| *conv == d.conv) {
-                Some((_, list)) => list.push(d),
-                None => chats.push((d.conv.clone(), vec![d])),
-            }
+            by_chat.entry(d.conv.clone()).or_default().push(d);
         }
+        let mut chats: Vec<_> = by_chat.into_iter().collect();
         let mut closed = Vec::new();
         while !chats.is_empty() {
             let wave: Vec<_> = chats.drain(..chats.len().min(POST_AT_ONCE)).collect();

@@ -9,7 +9,7 @@ use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
 use bytes::Bytes;
 use futures_util::future::join_all;
-use qin_bus::{Bus, BusError, Received};
+use qin_bus::{Bus, BusError};
 use qin_config::ShopConfig;
 use qin_proto::{ShopEvent, topic};
 use qin_retry::retry;
@@ -69,7 +69,7 @@ pub(super) async fn route(
             return Ok(());
         }
         // Time first, so a steady stream of events cannot hold ticks back.
-        let received = tokio::select! {
+        let burst = tokio::select! {
             biased;
             () = shutdown.cancelled() => return Ok(()),
             _ = tick.tick() => {
@@ -80,31 +80,18 @@ pub(super) async fn route(
                 worker.reconcile().await;
                 continue;
             }
-            received = events.next() => received,
+            // The core decides on the whole burst waiting, then its decisions are applied
+            // together: one event at a time, each waiting for its store writes, falls far
+            // behind a spike.
+            burst = events.next_burst(EVENTS_AT_ONCE) => burst,
         };
-        match received {
-            Some(Received::Payload(payload)) => {
-                // Take the whole burst that is waiting: the core decides on all of it, then
-                // the decisions are applied together (one event at a time, each waiting for
-                // its store writes, falls far behind a spike).
-                let mut burst = vec![payload];
-                let mut gap = false;
-                while burst.len() < EVENTS_AT_ONCE {
-                    match events.try_next() {
-                        Some(Received::Payload(payload)) => burst.push(payload),
-                        Some(Received::Gap) => {
-                            gap = true;
-                            break;
-                        }
-                        None => break,
-                    }
-                }
-                worker.on_payloads(&burst).await;
-                if gap {
-                    worker.reconcile().await;
+        match burst {
+            Some(burst) => {
+                worker.on_payloads(&burst.payloads).await;
+                if burst.gap {
+                    worker.reconcile().await; // the store knows what happened
                 }
             }
-            Some(Received::Gap) => worker.reconcile().await, // the store knows what happened
             None => {
                 tracing::error!(shop = %shop.id, "shop topic ended: the bus is gone");
                 return Err(BusError::Closed.into());
