@@ -152,3 +152,10 @@ export async function api(method, path, { token, body } = {}) {
 /** `POST /api/login`: `{token, agent}` for `{shop, agent, password}`. */
 export const signIn = (creds) => api('POST', '/api/login', { body: creds });
 
+/** Shows `text` under a sign-in form (`data-testid="login-error"`), or hides it when empty. */
+export function showLoginError(text) {
+  const el = document.querySelector('[data-testid="login-error"]');
+  el.textContent = text;
+  el.hidden = !text;
+}
+

@@ -6,7 +6,7 @@
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
   api, atBottom, batched, bySeq, clock, h, highestSeq as highestSeqOf, messageContent, newCid,
-  renderList, senderLabel, showMark, signIn, toaster,
+  renderList, senderLabel, showLoginError, showMark, signIn, toaster,
 } from './client.js';
 import { QuickPhrases } from './phrases.js';
 
@@ -263,11 +263,6 @@ async function login(ev) {
   } finally {
     $('login-submit').disabled = false;
   }
-}
-
-function showLoginError(text) {
-  $('login-error').textContent = text;
-  $('login-error').hidden = !text;
 }
 
 function logout(notice = '') {

@@ -4,7 +4,7 @@
 // REST only: GET /api/shops/{shop}/groups|profile|staff, PUT …/profile,
 // GET /api/conversations/{id}/routing, POST …/assign.
 
-import { api as call, clock, h, signIn, toaster } from './client.js';
+import { api as call, clock, h, showLoginError, signIn, toaster } from './client.js';
 
 const SESSION_KEY = 'qin.supervisor';
 const REFRESH_MS = 3000;
@@ -48,11 +48,6 @@ async function login(ev) {
   } finally {
     $('login-submit').disabled = false;
   }
-}
-
-function showLoginError(text) {
-  $('login-error').textContent = text;
-  $('login-error').hidden = !text;
 }
 
 function logout(notice = '') {

@@ -9,7 +9,6 @@ use common::*;
 use qin::Backend;
 use qin_testkit::{QinProcess, RedisServer, WAIT, WsClient, unique_prefix};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -106,27 +105,7 @@ async fn bot_like(ws: &mut WsClient, conv: &str, prefix: &str) -> Value {
 
 /// The whole log of `conv` as `ws` syncs it.
 async fn log_of(ws: &mut WsClient, conv: &str) -> Vec<Value> {
-    ws.send(json!({"type": "sync", "conv": conv, "after": 0}))
-        .await;
-    let synced = ws
-        .recv_where(|f| f["type"] == "synced" && f["conv"] == conv)
-        .await
-        .expect("synced");
-    let upto = synced["upto"].as_u64().expect("upto");
-    let mut log: HashMap<u64, Value> = HashMap::new();
-    // Replays sit in the backlog before `synced`, maybe beside live copies: dedupe by seq.
-    while let Some(m) = ws
-        .recv_where(|f| f["type"] == "message" && f["conv"] == conv)
-        .await
-    {
-        log.insert(m["seq"].as_u64().expect("seq"), m);
-        if log.len() as u64 == upto {
-            break;
-        }
-    }
-    let mut log: Vec<Value> = log.into_values().collect();
-    log.sort_by_key(|m| m["seq"].as_u64());
-    log
+    sync(ws, conv, 0, &Value::Null).await.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use qin::{Backend, Node};
-use qin_testkit::{WAIT, WsClient};
-use serde_json::{Value, json};
+use qin_testkit::WAIT;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A directory under the system temp dir, removed when dropped.
@@ -61,33 +61,6 @@ async fn released(dir: &Path) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     println!("data file released {:?} after stop", began.elapsed());
-}
-
-/// Syncs `conv` from after `after`; returns the replayed messages and the `synced` frame.
-async fn sync(ws: &mut WsClient, conv: &str, after: u64, epoch: &Value) -> (Vec<Value>, Value) {
-    ws.send(json!({"type": "sync", "conv": conv, "after": after, "epoch": epoch}))
-        .await;
-    let synced = ws
-        .recv_where(|f| f["type"] == "synced" && f["conv"] == conv)
-        .await
-        .expect("synced");
-    let upto = synced["upto"].as_u64().expect("upto");
-    let mut replayed: Vec<Value> = Vec::new();
-    // Replayed messages come before `synced` on the socket, so they are in the backlog now,
-    // maybe beside live deliveries of the same seqs: a client dedupes by seq.
-    while (replayed.len() as u64) < upto.saturating_sub(after) {
-        let is_replay = |f: &Value| {
-            f["type"] == "message" && f["conv"] == conv && f["seq"].as_u64() > Some(after)
-        };
-        let Some(m) = ws.recv_where(is_replay).await else {
-            break;
-        };
-        if !replayed.iter().any(|r| r["seq"] == m["seq"]) {
-            replayed.push(m);
-        }
-    }
-    replayed.sort_by_key(|m| m["seq"].as_u64());
-    (replayed, synced)
 }
 
 /// What identifies a stored message across the restart.

@@ -71,6 +71,9 @@ async function run() {
     await agent.goto(`${base}/console`);
     await agent.getByTestId('login-shop').fill('afu');
     await agent.getByTestId('login-agent').fill('anhong');
+    await agent.getByTestId('login-password').fill('not-the-password');
+    await agent.getByTestId('login-submit').click();
+    await agent.locator('[data-testid="login-error"]:not([hidden])').waitFor();
     await agent.getByTestId('login-password').fill('qin-demo');
     await agent.getByTestId('login-submit').click();
     await agent.locator('[data-testid="conn-status"][data-state="online"]').waitFor();
@@ -175,6 +178,10 @@ async function run() {
     boss = await newPage('supervisor');
     await boss.goto(`${base}/supervisor`);
     await boss.getByTestId('login-shop').fill('afu');
+    await boss.getByTestId('login-agent').fill('anhong'); // an agent, not a supervisor
+    await boss.getByTestId('login-password').fill('qin-demo');
+    await boss.getByTestId('login-submit').click();
+    await boss.locator('[data-testid="login-error"]:not([hidden])').waitFor();
     await boss.getByTestId('login-agent').fill('zhuguan');
     await boss.getByTestId('login-password').fill('qin-demo');
     await boss.getByTestId('login-submit').click();

@@ -1,20 +1,19 @@
 //! Redis-only tests of the routing desk's keys (fans, last agent, routing records, request
 //! inbox, profile, leases): their layout, and corrupt data reported as such.
 
-use super::keys::Keys;
-use super::tests::{connect, raw_connection, sample_conversation};
+use super::tests::{Fixture, fixture, sample_conversation};
 use crate::{Store, StoreError};
 use qin_proto::{AgentId, ShopId, VisitorId};
-use qin_testkit::{RedisServer, unique_prefix};
 
 /// The routing desk's readers report data this code did not write as corrupt.
 #[tokio::test]
 async fn corrupt_desk_data_is_reported_as_corrupt() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let shop = ShopId::parse("afu").expect("valid id");
     let visitor = VisitorId::parse("v1").expect("valid id");
 
@@ -65,11 +64,12 @@ async fn corrupt_desk_data_is_reported_as_corrupt() {
 /// The desk's keys are the documented ones, and a lease key expires in Redis itself.
 #[tokio::test]
 async fn desk_keys_follow_the_documented_layout() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let conv = sample_conversation();
     let visitor = VisitorId::parse("v1").expect("valid id");
     let agent = AgentId::parse("anhong").expect("valid id");
@@ -95,7 +95,7 @@ async fn desk_keys_follow_the_documented_layout() {
     );
 
     let mut found: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
+        .arg(format!("{}*", keys.prefix()))
         .query_async(&mut raw)
         .await
         .expect("KEYS");

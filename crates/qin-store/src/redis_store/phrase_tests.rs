@@ -1,11 +1,9 @@
 //! Redis-only tests of the quick-phrase hashes: their layout, and data this code did not
 //! write reported as corrupt.
 
-use super::keys::Keys;
-use super::tests::{connect, raw_connection};
+use super::tests::{Fixture, fixture};
 use crate::{Store, StoreError};
 use qin_proto::{AgentId, Phrase, ShopId};
-use qin_testkit::{RedisServer, unique_prefix};
 
 fn phrase(shortcut: &str, text: &str) -> Phrase {
     Phrase {
@@ -17,11 +15,12 @@ fn phrase(shortcut: &str, text: &str) -> Phrase {
 /// One hash per owner, field = shortcut, value = text; the last phrase gone, the key is gone.
 #[tokio::test]
 async fn phrase_keys_follow_the_documented_layout() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let shop = ShopId::parse("afu").expect("valid id");
     let agent = AgentId::parse("anhong").expect("valid id");
     store
@@ -34,7 +33,7 @@ async fn phrase_keys_follow_the_documented_layout() {
         .expect("set");
 
     let mut found: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
+        .arg(format!("{}*", keys.prefix()))
         .query_async(&mut raw)
         .await
         .expect("KEYS");
@@ -65,11 +64,12 @@ async fn phrase_keys_follow_the_documented_layout() {
 /// A phrase that is not UTF-8, or a key of another type, is reported, not misread.
 #[tokio::test]
 async fn corrupt_phrases_are_reported_as_corrupt() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let shop = ShopId::parse("afu").expect("valid id");
     let agent = AgentId::parse("anhong").expect("valid id");
 

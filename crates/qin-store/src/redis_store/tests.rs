@@ -28,6 +28,26 @@ pub(super) async fn raw_connection(server: &RedisServer) -> redis::aio::Multiple
         .expect("raw connect")
 }
 
+/// A private server, a store on it under a fresh prefix, its key names, and a raw connection
+/// to look at (or spoil) the keys.
+pub(super) struct Fixture {
+    pub server: RedisServer,
+    pub store: RedisStore,
+    pub keys: Keys,
+    pub raw: redis::aio::MultiplexedConnection,
+}
+
+pub(super) async fn fixture() -> Fixture {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    Fixture {
+        store: connect(&server, &prefix).await,
+        keys: Keys::new(&prefix),
+        raw: raw_connection(&server).await,
+        server,
+    }
+}
+
 async fn zset_members(raw: &mut redis::aio::MultiplexedConnection, key: String) -> Vec<String> {
     redis::cmd("ZRANGE")
         .arg(key)
@@ -194,11 +214,12 @@ async fn calls_fail_fast_while_redis_is_down_and_work_after_it_returns() {
 
 #[tokio::test]
 async fn corrupt_data_is_reported_as_corrupt() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let conv = sample_conversation();
     let set = |key: String, value: &'static str| redis::cmd("SET").arg(key).arg(value).clone();
 
@@ -279,11 +300,12 @@ async fn corrupt_data_is_reported_as_corrupt() {
 /// them; look at the sorted sets themselves.
 #[tokio::test]
 async fn indexes_keep_no_stale_entries() {
-    let server = RedisServer::start();
-    let prefix = unique_prefix();
-    let store = connect(&server, &prefix).await;
-    let keys = Keys::new(&prefix);
-    let mut raw = raw_connection(&server).await;
+    let Fixture {
+        server: _server,
+        store,
+        keys,
+        mut raw,
+    } = fixture().await;
     let (anhong, xiaoxi) = (
         AgentId::parse("anhong").expect("valid id"),
         AgentId::parse("xiaoxi").expect("valid id"),

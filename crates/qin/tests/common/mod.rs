@@ -84,3 +84,30 @@ pub async fn error_code(ws: &mut WsClient, code: &str) -> Value {
         .await
         .unwrap_or_else(|| panic!("no {code} error"))
 }
+
+/// Syncs `conv` from after `after`; returns the replayed messages and the `synced` frame.
+pub async fn sync(ws: &mut WsClient, conv: &str, after: u64, epoch: &Value) -> (Vec<Value>, Value) {
+    ws.send(json!({"type": "sync", "conv": conv, "after": after, "epoch": epoch}))
+        .await;
+    let synced = ws
+        .recv_where(|f| f["type"] == "synced" && f["conv"] == conv)
+        .await
+        .expect("synced");
+    let upto = synced["upto"].as_u64().expect("upto");
+    let mut replayed: Vec<Value> = Vec::new();
+    // Replayed messages come before `synced` on the socket, so they are in the backlog now,
+    // maybe beside live deliveries of the same seqs: a client dedupes by seq.
+    while (replayed.len() as u64) < upto.saturating_sub(after) {
+        let is_replay = |f: &Value| {
+            f["type"] == "message" && f["conv"] == conv && f["seq"].as_u64() > Some(after)
+        };
+        let Some(m) = ws.recv_where(is_replay).await else {
+            break;
+        };
+        if !replayed.iter().any(|r| r["seq"] == m["seq"]) {
+            replayed.push(m);
+        }
+    }
+    replayed.sort_by_key(|m| m["seq"].as_u64());
+    (replayed, synced)
+}
