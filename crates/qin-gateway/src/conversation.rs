@@ -4,11 +4,12 @@
 use crate::conn::{Conn, bus_error, store_error};
 use crate::state::{GatewayState, now_ms};
 use qin_config::ShopConfig;
+use qin_proto::unsequenced;
 use qin_proto::{
     AgentEvent, Audience, ConvId, ConvState, ConversationView, Delivery, MessageKind, Party,
     ProtoError, Role, ServerFrame, ShopEvent, ShopId, topic,
 };
-use qin_store::{Appended, Conversation, NewMessage};
+use qin_store::{Announcement, Appended, Conversation, NewMessage};
 
 /// Most messages one `sync` replays; beyond it `recovered` is false and the client syncs again.
 pub(crate) const MAX_SYNC: usize = 5000;
@@ -79,10 +80,11 @@ pub(crate) async fn tell_services(state: &GatewayState, shop: &ShopId, event: &S
 }
 
 /// Appends `message` to `conv` of `shop` (the caller has checked the sender is a party to
-/// it; the store refuses a closed one), acks it to the sender, then delivers it to every
-/// party and tells the router and auto-reply (`event`, given the stored message's `seq`) —
-/// the two publishes at once, since neither needs the other. A retried `cid` is acked with
-/// its original `seq` and neither delivered nor told again.
+/// it; the store refuses a closed one), acks it to the sender, and has it delivered to every
+/// party and told to the router and auto-reply (`event`, given the stored message's `seq`).
+/// A store on the bus's Redis does both inside the append, in seq order; otherwise they are
+/// published here, side by side. A retried `cid` is acked with its original `seq` and neither
+/// delivered nor told again.
 pub(crate) async fn send(
     conn: &mut Conn,
     conv: &ConvId,
@@ -90,10 +92,17 @@ pub(crate) async fn send(
     message: NewMessage,
     event: impl FnOnce(u64) -> ShopEvent,
 ) -> Result<Appended, ProtoError> {
-    let appended = conn
+    let announce = [
+        Announcement::delivery(conv, &message),
+        Announcement {
+            topic: topic::shop(shop),
+            payload: unsequenced::json(event),
+        },
+    ];
+    let (appended, announced) = conn
         .state
         .store
-        .append(conv, message)
+        .append_announced(conv, message, &announce)
         .await
         .map_err(store_error)?;
     let seq = appended.message.seq;
@@ -102,17 +111,20 @@ pub(crate) async fn send(
         cid: appended.message.cid.clone(),
         seq,
     });
-    if !appended.duplicate {
-        let frame = ServerFrame::Message(appended.message.clone());
-        let event = event(seq);
-        let state = &conn.state;
-        let (delivered, ()) = tokio::join!(
-            publish(state, conv, Audience::All, &frame),
-            tell_services(state, shop, &event),
-        );
+    if !appended.duplicate && !announced {
+        let bus = &conn.state.bus;
+        let [delivery, told] = announce.map(|a| async move {
+            let payload = unsequenced::fill(&a.payload, seq);
+            bus.publish(&a.topic, payload.into()).await
+        });
+        let (delivered, told) = tokio::join!(delivery, told);
         if let Err(e) = delivered {
             // Stored and acked: the parties recover it with `sync`.
             tracing::warn!(%conv, seq, error = %e, "message stored but not delivered live");
+        }
+        if let Err(e) = told {
+            // The router reconciles with the store.
+            tracing::warn!(%shop, error = %e, "services not told of a stored message");
         }
     }
     Ok(appended)

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod limits;
 pub mod phrase;
 pub mod topic;
+pub mod unsequenced;
 
 pub use error::{ErrorCode, ProtoError};
 pub use event::{

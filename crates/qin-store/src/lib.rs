@@ -97,6 +97,35 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
+/// A bus payload to publish once a message is stored, written before the store gives the
+/// message its `seq` (see [`qin_proto::unsequenced`] and [`Store::append_announced`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// The bus topic, as given to the bus (without its prefix).
+    pub topic: String,
+    /// The payload, with [`SEQ_MARK`](qin_proto::unsequenced::SEQ_MARK) where the seq goes.
+    pub payload: Vec<u8>,
+}
+
+impl Announcement {
+    /// The `message` frame of `msg`, for every party of `conv`, on the conversation's topic.
+    pub fn delivery(conv: &ConvId, msg: &NewMessage) -> Self {
+        let message = Message {
+            conv: conv.clone(),
+            seq: 0,
+            cid: msg.cid.clone(),
+            from: msg.from.clone(),
+            kind: msg.kind,
+            body: msg.body.clone(),
+            ts: msg.ts,
+        };
+        Self {
+            topic: qin_proto::topic::conversation(conv),
+            payload: qin_proto::unsequenced::message_delivery(message),
+        }
+    }
+}
+
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -158,6 +187,21 @@ pub trait Store: Send + Sync + 'static {
     /// no separate check that the chat is still going on. A retry of a message stored before
     /// the close still gets its original.
     async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended>;
+
+    /// [`Store::append`], and if the message is new, its `announce`ments published on the
+    /// bus with its `seq` filled in. Returns whether the store published them itself: one
+    /// that shares a Redis with the bus does so in the same atomic step as the append (so they
+    /// go out in `seq` order, and a stored message is never left unannounced), in one round
+    /// trip. Any other returns `false`, and the caller publishes them.
+    async fn append_announced(
+        &self,
+        conv: &ConvId,
+        msg: NewMessage,
+        announce: &[Announcement],
+    ) -> Result<(Appended, bool)> {
+        let _ = announce;
+        Ok((self.append(conv, msg).await?, false))
+    }
 
     /// Up to `limit` messages with `seq > after`, ascending; empty for an unknown
     /// conversation.

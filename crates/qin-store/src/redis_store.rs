@@ -39,6 +39,8 @@
 //!   run atomically; on Cluster it would be split into a record step and an index step, which
 //!   the readers already tolerate: they keep only indexed records that are open and match.
 
+#[cfg(test)]
+mod announce_tests;
 mod codec;
 #[cfg(test)]
 mod desk_tests;
@@ -52,8 +54,8 @@ mod tests;
 
 use crate::desk::MAX_LEASE_TTL_MS;
 use crate::{
-    Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS, NewMessage,
-    PhraseSaved, Result, Store, StoreError,
+    Announcement, Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS,
+    NewMessage, PhraseSaved, Result, Store, StoreError,
 };
 use async_trait::async_trait;
 use codec::{decode_json, decode_message, encode_json, encode_message, map_redis_error};
@@ -85,6 +87,9 @@ const MGET_CHUNK: usize = 500;
 pub struct RedisStore {
     conn: ConnectionManager,
     keys: Keys,
+    /// The bus's channel prefix when the bus is on this same Redis: then appends publish
+    /// their announcements themselves (see [`RedisStore::announcing_on`]).
+    bus_prefix: Option<String>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -121,6 +126,62 @@ impl RedisStore {
         Self {
             conn,
             keys: Keys::new(key_prefix),
+            bus_prefix: None,
+        }
+    }
+
+    /// This store, publishing the announcements of its appends itself, on the channels of a
+    /// bus with `bus_prefix` on the same Redis server (`qin_bus::RedisBus::prefix`): each
+    /// message is then stored and announced by one script, in one round trip.
+    pub fn announcing_on(mut self, bus_prefix: &str) -> Self {
+        self.bus_prefix = Some(bus_prefix.to_owned());
+        self
+    }
+
+    /// Appends `msg`, publishing each `(channel, payload)` with the seq filled in if it is new.
+    async fn append_publishing(
+        &self,
+        conv: &ConvId,
+        msg: NewMessage,
+        publish: &[(String, &[u8])],
+    ) -> Result<Appended> {
+        let json = encode_message(&msg.cid, &msg.from, msg.kind, &msg.body, msg.ts)?;
+        let mut call = scripts::APPEND.prepare_invoke();
+        call.key(self.keys.conv(conv))
+            .key(self.keys.log(conv))
+            .key(self.keys.cid(conv, &msg.from.id, &msg.cid))
+            .arg(json)
+            .arg(CID_TTL_SECS);
+        for (channel, payload) in publish {
+            call.arg(channel).arg(*payload);
+        }
+        let (status, seq, original): (String, u64, Vec<u8>) = call
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        match status.as_str() {
+            "ok" => Ok(Appended {
+                message: Message {
+                    conv: conv.clone(),
+                    seq,
+                    cid: msg.cid,
+                    from: msg.from,
+                    kind: msg.kind,
+                    body: msg.body,
+                    ts: msg.ts,
+                },
+                duplicate: false,
+            }),
+            "dup" => Ok(Appended {
+                message: decode_message(conv, seq, &original)?,
+                duplicate: true,
+            }),
+            "missing" => Err(StoreError::NotFound(conv.clone())),
+            "closed" => Err(StoreError::Closed(conv.clone())),
+            "lost" => Err(StoreError::Corrupt(format!(
+                "{conv}: cid of seq {seq} has no message"
+            ))),
+            other => Err(StoreError::Corrupt(format!("append script said {other:?}"))),
         }
     }
 
@@ -262,39 +323,24 @@ impl Store for RedisStore {
     }
 
     async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
-        let json = encode_message(&msg.cid, &msg.from, msg.kind, &msg.body, msg.ts)?;
-        let (status, seq, original): (String, u64, Vec<u8>) = scripts::APPEND
-            .key(self.keys.conv(conv))
-            .key(self.keys.log(conv))
-            .key(self.keys.cid(conv, &msg.from.id, &msg.cid))
-            .arg(json)
-            .arg(CID_TTL_SECS)
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(map_redis_error)?;
-        match status.as_str() {
-            "ok" => Ok(Appended {
-                message: Message {
-                    conv: conv.clone(),
-                    seq,
-                    cid: msg.cid,
-                    from: msg.from,
-                    kind: msg.kind,
-                    body: msg.body,
-                    ts: msg.ts,
-                },
-                duplicate: false,
-            }),
-            "dup" => Ok(Appended {
-                message: decode_message(conv, seq, &original)?,
-                duplicate: true,
-            }),
-            "missing" => Err(StoreError::NotFound(conv.clone())),
-            "closed" => Err(StoreError::Closed(conv.clone())),
-            "lost" => Err(StoreError::Corrupt(format!(
-                "{conv}: cid of seq {seq} has no message"
-            ))),
-            other => Err(StoreError::Corrupt(format!("append script said {other:?}"))),
+        self.append_publishing(conv, msg, &[]).await
+    }
+
+    async fn append_announced(
+        &self,
+        conv: &ConvId,
+        msg: NewMessage,
+        announce: &[Announcement],
+    ) -> Result<(Appended, bool)> {
+        match &self.bus_prefix {
+            Some(prefix) => {
+                let channels: Vec<_> = announce
+                    .iter()
+                    .map(|a| (format!("{prefix}{}", a.topic), a.payload.as_slice()))
+                    .collect();
+                Ok((self.append_publishing(conv, msg, &channels).await?, true))
+            }
+            None => Ok((self.append(conv, msg).await?, false)),
         }
     }
 

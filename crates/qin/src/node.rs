@@ -93,6 +93,8 @@ impl Backend {
                 let bus = RedisBus::connect(url, key_prefix)
                     .await
                     .with_context(|| format!("connecting the bus to {url}"))?;
+                // One server for both: a message is stored and announced in one step.
+                let store = store.announcing_on(bus.prefix());
                 Ok((Arc::new(store), Arc::new(bus)))
             }
         }

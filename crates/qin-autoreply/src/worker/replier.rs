@@ -10,12 +10,9 @@ use crate::rules::Reply;
 use bytes::Bytes;
 use futures_util::future::join_all;
 use qin_bus::Bus;
-use qin_proto::{
-    AgentId, AgentStatus, Audience, ConvId, Delivery, MessageKind, Millis, Party, ServerFrame,
-    ShopEvent, topic,
-};
+use qin_proto::{AgentId, AgentStatus, ConvId, MessageKind, Millis, Party, ShopEvent, unsequenced};
 use qin_retry::retry;
-use qin_store::{Conversation, NewMessage, Store, StoreError};
+use qin_store::{Announcement, Conversation, NewMessage, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -339,8 +336,9 @@ impl Replier {
         }
     }
 
-    /// Appends `reply` and publishes it, unless another worker (or an earlier copy of the
-    /// event) already stored it: only the worker whose append was new publishes.
+    /// Appends `reply` and has it delivered, unless another worker (or an earlier copy of the
+    /// event) already stored it: only the worker whose append was new delivers it. A store on
+    /// the bus's Redis delivers it inside the append; otherwise it is published here.
     async fn post(&self, reply: Reply) {
         let Reply {
             conv,
@@ -355,16 +353,18 @@ impl Replier {
             body,
             ts: self.clock.now(),
         };
-        let appended = match retry("append auto-reply", ATTEMPTS, || {
-            self.store.append(&conv, message.clone())
+        let announce = [Announcement::delivery(&conv, &message)];
+        let (seq, announced) = match retry("append auto-reply", ATTEMPTS, || {
+            self.store
+                .append_announced(&conv, message.clone(), &announce)
         })
         .await
         {
-            Ok(a) if a.duplicate => {
+            Ok((a, _)) if a.duplicate => {
                 tracing::debug!(%conv, ?rule, seq = a.message.seq, "auto-reply already posted");
                 return;
             }
-            Ok(a) => a.message,
+            Ok((a, announced)) => (a.message.seq, announced),
             Err(StoreError::Closed(_)) => {
                 tracing::debug!(%conv, ?rule, "chat closed; auto-reply dropped");
                 return;
@@ -374,14 +374,14 @@ impl Replier {
                 return;
             }
         };
-        let seq = appended.seq;
-        let payload = Bytes::from(Delivery::frame(
-            Audience::All,
-            &ServerFrame::Message(appended),
-        ));
-        let topic = topic::conversation(&conv);
+        if announced {
+            tracing::debug!(%conv, ?rule, seq, "auto-reply posted");
+            return;
+        }
+        let [delivery] = &announce;
+        let payload = Bytes::from(unsequenced::fill(&delivery.payload, seq));
         match retry("publish auto-reply", ATTEMPTS, || {
-            self.bus.publish(&topic, payload.clone())
+            self.bus.publish(&delivery.topic, payload.clone())
         })
         .await
         {

@@ -8,22 +8,25 @@
 use redis::Script;
 use std::sync::LazyLock;
 
-/// Appends one message.
+/// Appends one message, and publishes what announces it.
 ///
 /// KEYS: 1 conversation record, 2 log stream, 3 cid key.
-/// ARGV: 1 stored message JSON (without seq), 2 cid TTL in seconds.
+/// ARGV: 1 stored message JSON (without seq), 2 cid TTL in seconds, then zero or more pairs
+/// (channel, payload): each payload is published on its channel once the message is stored,
+/// with the seq in place of every byte 1 (`qin_proto::unsequenced::SEQ_MARK`).
 /// Returns `{status, seq, json}`; status is `ok` (json empty), `dup` (json of the original),
 /// `missing` (no such conversation), `closed` (the conversation is closed) or `lost` (the cid
-/// names a seq whose entry is gone).
+/// names a seq whose entry is gone). Only `ok` publishes.
 ///
 /// Closed is told from the record's text: in its compact JSON the top-level field is spelled
 /// exactly `"state":"closed"`, and no nested object of a conversation has a `state` field (a
 /// string value cannot hold the unescaped quotes) — `codec` tests pin that spelling. This
 /// costs a plain substring search instead of decoding the record.
 ///
-/// The seq is the stream's top ID + 1 rather than a separate counter, so there is one source
-/// of truth; the explicit ID `<seq>-0` makes Redis itself refuse a seq that does not grow, and
-/// XADD comes before any other write so a failing XADD leaves nothing half-done.
+/// The seq is the stream's length + 1: the log is never trimmed and its first seq is 1, so
+/// that is the top ID + 1 without reading the top entry (XLEN is O(1)); the explicit ID
+/// `<seq>-0` makes Redis itself refuse a seq that does not grow, and XADD comes before any
+/// other write so a failing XADD leaves nothing half-done.
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -49,14 +52,13 @@ end
 if string.find(record, '"state":"closed"', 1, true) then
   return {'closed', 0, ''}
 end
-local seq = 1
-local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-if #top > 0 then
-  seq = tonumber(string.match(top[1][1], '^(%d+)-')) + 1
-end
+local seq = redis.call('XLEN', KEYS[2]) + 1
 local seq_text = string.format('%d', seq)
 redis.call('XADD', KEYS[2], seq_text .. '-0', 'm', ARGV[1])
 redis.call('SET', KEYS[3], seq_text, 'EX', ARGV[2])
+for i = 3, #ARGV, 2 do
+  redis.call('PUBLISH', ARGV[i], (string.gsub(ARGV[i + 1], '\1', seq_text)))
+end
 return {'ok', seq, ''}
 "#,
     )
