@@ -42,6 +42,11 @@ pub struct Burst {
 }
 
 impl Backlog {
+    /// Whether nothing is queued now (the consumer has caught up with the bus).
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
     /// Waits for the next payload or gap, then takes whatever else is already queued, up to
     /// `max` payloads or the next gap, so a consumer handles a spike in bursts rather than
     /// one wake-up per payload. `None` once the bus is gone.
@@ -125,8 +130,11 @@ mod tests {
                 .collect(),
             gap: false,
         };
+        assert!(!backlog.is_empty());
         assert_eq!(backlog.next_burst(2).await, Some(burst(&["a", "b"])));
+        assert!(!backlog.is_empty(), "c still waits");
         assert_eq!(backlog.next_burst(2).await, Some(burst(&["c"])));
+        assert!(backlog.is_empty(), "caught up");
     }
 
     #[tokio::test]

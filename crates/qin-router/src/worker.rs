@@ -39,8 +39,14 @@ const EVENT_BACKLOG: usize = 65_536;
 const EVENTS_AT_ONCE: usize = 256;
 
 /// How often the router compares its state with the store, catching events the bus lost
-/// (it also does so at once when the bus reports a gap).
+/// (it also does so at once when the bus reports a gap). A comparison falling due while
+/// events wait is made once the router has caught up with them: until then the store is
+/// ahead of the router by exactly those events.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
+/// A chat opened this recently before the store was read is not missed yet: its gateway
+/// saves it, then publishes `chat_opened`, which may still be on its way.
+const OPEN_GRACE_MS: i64 = 2_000;
 
 /// How often time moves the core: escalation, overflow, shifts, queue positions, and the
 /// shop's group availability to connected shoppers (at most one frame per tick).

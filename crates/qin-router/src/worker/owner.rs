@@ -3,7 +3,8 @@
 
 use super::lease::Lease;
 use super::{
-    APPLY_AT_ONCE, ATTEMPTS, EVENT_BACKLOG, EVENTS_AT_ONCE, RECONCILE_EVERY, TICK_EVERY, now_ms,
+    APPLY_AT_ONCE, ATTEMPTS, EVENT_BACKLOG, EVENTS_AT_ONCE, OPEN_GRACE_MS, RECONCILE_EVERY,
+    TICK_EVERY, now_ms,
 };
 use crate::RouterError;
 use crate::core::{Decision, Prefs, RestoredConv, RouterEvent, RouterState, Snapshot};
@@ -11,10 +12,11 @@ use bytes::Bytes;
 use futures_util::future::join_all;
 use qin_bus::{Bus, BusError};
 use qin_config::ShopConfig;
+use qin_proto::{AgentId, AgentStatus};
 use qin_proto::{ShopEvent, topic};
 use qin_retry::retry;
-use qin_store::Store;
-use std::collections::{HashSet, VecDeque};
+use qin_store::{Conversation, Store};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::time::{MissedTickBehavior, interval};
 use tokio_util::sync::CancellationToken;
@@ -43,12 +45,12 @@ pub(super) async fn route(
         () = shutdown.cancelled() => return Ok(()),
         sub = retry("subscribe", ATTEMPTS, || bus.subscribe(&shop_topic)) => sub?.with_backlog(EVENT_BACKLOG),
     };
-    let snapshot = tokio::select! {
+    let stored = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
-        snapshot = read_snapshot(shop, store.as_ref()) => snapshot?,
+        stored = read_stored(shop, store.as_ref()) => stored?,
     };
-    let (state, decisions) = RouterState::restored(shop, &snapshot, now_ms());
-    tracing::info!(shop = %shop.id, open = snapshot.conversations.len(), "router restored from the store");
+    let (state, decisions) = RouterState::restored(shop, &stored.snapshot(), now_ms());
+    tracing::info!(shop = %shop.id, open = stored.open.len(), "router restored from the store");
     let mut worker = Worker {
         shop: shop.clone(),
         store: store.clone(),
@@ -62,11 +64,16 @@ pub(super) async fn route(
     let mut reconcile = interval(RECONCILE_EVERY);
     reconcile.set_missed_tick_behavior(MissedTickBehavior::Delay);
     reconcile.reset();
+    let mut reconcile_due = false;
     let mut tick = interval(TICK_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         if !lease.safe() {
             return Ok(());
+        }
+        if reconcile_due && events.is_empty() {
+            reconcile_due = false;
+            worker.reconcile().await;
         }
         // Time first, so a steady stream of events cannot hold ticks back.
         let burst = tokio::select! {
@@ -77,7 +84,7 @@ pub(super) async fn route(
                 continue;
             }
             _ = reconcile.tick() => {
-                worker.reconcile().await;
+                reconcile_due = true;
                 continue;
             }
             // The core decides on the whole burst waiting, then its decisions are applied
@@ -100,9 +107,18 @@ pub(super) async fn route(
     }
 }
 
-/// Reads what the router rebuilds its state from: open conversations, agent statuses and
-/// the supervisor's profile choice.
-async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot, RouterError> {
+/// What the router rebuilds its state from, as the store has it.
+struct Stored {
+    /// The shop's open conversations.
+    open: Vec<Conversation>,
+    /// Recorded agent statuses.
+    statuses: HashMap<AgentId, AgentStatus>,
+    /// The supervisor's profile choice.
+    profile: Option<String>,
+}
+
+/// Reads the shop's open conversations, agent statuses and profile choice.
+async fn read_stored(shop: &ShopConfig, store: &dyn Store) -> Result<Stored, RouterError> {
     let open = retry("read open conversations", ATTEMPTS, || {
         store.open_conversations(&shop.id)
     })
@@ -112,25 +128,37 @@ async fn read_snapshot(shop: &ShopConfig, store: &dyn Store) -> Result<Snapshot,
     })
     .await?;
     let profile = retry("read profile", ATTEMPTS, || store.profile(&shop.id)).await?;
-    let conversations = open
-        .into_iter()
-        .map(|c| RestoredConv {
-            conv: c.id,
-            group: c.group,
-            state: c.state,
-            // A chat waiting for one agent keeps that agent in `requested_agent`.
-            agent: match c.state {
-                qin_proto::ConvState::WaitingAgent => c.requested_agent,
-                _ => c.agent,
-            },
-            opened_at: c.opened_at,
-        })
-        .collect();
-    Ok(Snapshot {
-        conversations,
+    Ok(Stored {
+        open,
         statuses,
         profile,
     })
+}
+
+impl Stored {
+    /// The core's view of it.
+    fn snapshot(&self) -> Snapshot {
+        let conversations = self
+            .open
+            .iter()
+            .map(|c| RestoredConv {
+                conv: c.id.clone(),
+                group: c.group.clone(),
+                state: c.state,
+                // A chat waiting for one agent keeps that agent in `requested_agent`.
+                agent: match c.state {
+                    qin_proto::ConvState::WaitingAgent => c.requested_agent.clone(),
+                    _ => c.agent.clone(),
+                },
+                opened_at: c.opened_at,
+            })
+            .collect();
+        Snapshot {
+            conversations,
+            statuses: self.statuses.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 impl Worker {
@@ -226,23 +254,25 @@ impl Worker {
 
     /// Feeds the core whatever the store shows that the core missed: chats opened or closed
     /// and status changes whose events the bus lost, and requests still in the inbox.
-    /// Events arriving later for the same changes are ignored by the core as already seen.
+    /// Events arriving later for the same changes are ignored by the core as already seen, so
+    /// a missed chat is routed like one heard of live, with its shopper's preferences.
     async fn reconcile(&mut self) {
-        let snapshot = match read_snapshot(&self.shop, self.store.as_ref()).await {
-            Ok(snapshot) => snapshot,
+        let read_at = now_ms();
+        let stored = match read_stored(&self.shop, self.store.as_ref()).await {
+            Ok(stored) => stored,
             Err(error) => {
                 tracing::warn!(shop = %self.shop.id, %error, "cannot reconcile with the store");
                 return;
             }
         };
-        let open: HashSet<_> = snapshot.conversations.iter().map(|c| &c.conv).collect();
+        let open: HashSet<_> = stored.open.iter().map(|c| &c.id).collect();
         let mut missed: Vec<RouterEvent> = self
             .state
             .conversations()
             .filter(|conv| !open.contains(conv))
             .map(|conv| RouterEvent::ChatClosed { conv: conv.clone() })
             .collect();
-        for (agent, &status) in &snapshot.statuses {
+        for (agent, &status) in &stored.statuses {
             if self
                 .state
                 .status(agent)
@@ -254,14 +284,25 @@ impl Worker {
                 });
             }
         }
-        for c in &snapshot.conversations {
-            if self.state.placement(&c.conv).is_none() {
-                missed.push(RouterEvent::ChatOpened {
-                    conv: c.conv.clone(),
-                    group: Some(c.group.clone()),
-                    prefs: Prefs::default(),
-                });
-            }
+        let opened: Vec<&Conversation> = stored
+            .open
+            .iter()
+            .filter(|c| {
+                self.state.placement(&c.id).is_none() && c.opened_at <= read_at - OPEN_GRACE_MS
+            })
+            .collect();
+        let prefs = join_all(
+            opened
+                .iter()
+                .map(|c| self.prefs(&c.shopper.id, c.requested_agent.clone())),
+        )
+        .await;
+        for (c, prefs) in opened.into_iter().zip(prefs) {
+            missed.push(RouterEvent::ChatOpened {
+                conv: c.id.clone(),
+                group: Some(c.group.clone()),
+                prefs,
+            });
         }
         if !missed.is_empty() {
             tracing::info!(shop = %self.shop.id, events = missed.len(), "reconciled missed events from the store");

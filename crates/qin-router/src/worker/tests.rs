@@ -1,6 +1,6 @@
 //! The worker over the in-memory store and bus: what a shop sees end to end.
 
-use super::run;
+use super::{RECONCILE_EVERY, now_ms, run};
 use crate::testing::{agent, conv, group, shop};
 use bytes::Bytes;
 use qin_bus::{Bus, MemoryBus, Subscription};
@@ -431,6 +431,71 @@ async fn events_the_bus_lost_are_reconciled_from_the_store() {
     assert_eq!(
         (c2.state, c2.agent),
         (ConvState::Assigned, Some(agent("an")))
+    );
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_the_bus_lost_is_routed_with_its_shoppers_preferences() {
+    let (mut h, _) = Harness::start(
+        shop(&["lady"], &[("an", "lady", 2), ("bo", "lady", 2)]),
+        MemoryStore::new(),
+    )
+    .await;
+    h.set_status("an", AgentStatus::Online).await;
+    h.set_status("bo", AgentStatus::Online).await;
+    h.open("c1", 1).await;
+    let first = match h.routed("c1").await {
+        RouteOutcome::Assigned { agent } => agent,
+        other => panic!("{other:?}"),
+    };
+    // c2's shopper follows the agent who is busier now, so only their preference sends c2
+    // there; c2's `chat_opened` never reaches the router.
+    let c2 = queued(&h.shop, "c2", 2);
+    let visitor = qin_proto::VisitorId::parse(&c2.shopper.id).expect("visitor id");
+    h.store
+        .follow(&h.shop.id, &visitor, &first)
+        .await
+        .expect("store");
+    h.store.save_conversation(&c2).await.expect("store");
+    assert_eq!(
+        h.routed("c2").await,
+        RouteOutcome::Assigned { agent: first }
+    );
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_opened_just_now_waits_for_its_event_rather_than_being_taken_for_missed() {
+    let (mut h, _) =
+        Harness::start(shop(&["lady"], &[("an", "lady", 1)]), MemoryStore::new()).await;
+    h.set_status("an", AgentStatus::Online).await;
+    // Saved a moment ago (by the wall clock, which paused time does not move), its
+    // `chat_opened` still on the way: reconciles come and go without routing it.
+    let c1 = queued(&h.shop, "c1", now_ms());
+    h.store.save_conversation(&c1).await.expect("store");
+    let early = timeout(RECONCILE_EVERY * 3, async {
+        while let Some(payload) = h.shop_events.recv().await {
+            if let Ok(ShopEvent::Routed { conv: c, .. }) = serde_json::from_slice(&payload)
+                && c == c1.id
+            {
+                return payload;
+            }
+        }
+        Bytes::new()
+    })
+    .await;
+    assert!(early.is_err(), "routed before its event: {early:?}");
+    h.publish(&ShopEvent::ChatOpened {
+        conv: c1.id.clone(),
+        shopper: c1.shopper.clone(),
+        group: c1.group.clone(),
+        requested_agent: None,
+    })
+    .await;
+    assert_eq!(
+        h.routed("c1").await,
+        RouteOutcome::Assigned { agent: agent("an") }
     );
     h.stop().await;
 }
