@@ -1,11 +1,11 @@
 //! Appends that announce themselves: the Redis store publishes a new message's announcements
 //! in its append script, where a `RedisBus` on the same server hears them.
 
-use super::tests::{connect, fixture, sample_conversation};
+use super::tests::{Fixture, connect, fixture, sample_conversation};
 use crate::{Announcement, NewMessage, Store, StoreError};
 use qin_bus::{Bus, RedisBus, Subscription};
-use qin_proto::unsequenced;
 use qin_proto::{ConvState, MessageKind, ShopEvent};
+use qin_proto::{topic, unsequenced};
 use qin_testkit::{WAIT, unique_prefix};
 use std::time::Duration;
 
@@ -31,10 +31,27 @@ fn announcements(msg: &NewMessage) -> Vec<Announcement> {
     vec![
         Announcement::delivery(&conv, msg),
         Announcement {
-            topic: qin_proto::topic::shop(&sample_conversation().shop),
+            topic: topic::shop(&sample_conversation().shop),
             payload: event,
         },
     ]
+}
+
+/// A bus on the fixture's server under a fresh prefix, subscribed to the sample chat's topic
+/// and its shop's (the subscriptions end with the bus).
+async fn listen(f: &Fixture) -> (RedisBus, Subscription, Subscription) {
+    let prefix = unique_prefix();
+    let bus = RedisBus::connect(&f.server.url(), &prefix)
+        .await
+        .expect("bus");
+    let chat = sample_conversation();
+    let deliveries = bus.subscribe(&topic::conversation(&chat.id)).await;
+    let events = bus.subscribe(&topic::shop(&chat.shop)).await;
+    (
+        bus,
+        deliveries.expect("subscribe"),
+        events.expect("subscribe"),
+    )
 }
 
 async fn next(sub: &mut Subscription) -> Vec<u8> {
@@ -53,19 +70,8 @@ async fn nothing_more(sub: &mut Subscription) {
 #[tokio::test]
 async fn a_new_message_is_announced_in_seq_order_by_the_append_itself() {
     let f = fixture().await;
-    let bus_prefix = unique_prefix();
-    let bus = RedisBus::connect(&f.server.url(), &bus_prefix)
-        .await
-        .expect("bus");
-    let mut deliveries = bus
-        .subscribe(&qin_proto::topic::conversation(&sample_conversation().id))
-        .await
-        .expect("subscribe");
-    let mut events = bus
-        .subscribe(&qin_proto::topic::shop(&sample_conversation().shop))
-        .await
-        .expect("subscribe");
-    let store = f.store.announcing_on(&bus_prefix);
+    let (bus, mut deliveries, mut events) = listen(&f).await;
+    let store = f.store.announcing_on(bus.prefix());
     store
         .save_conversation(&sample_conversation())
         .await
@@ -119,14 +125,7 @@ async fn a_new_message_is_announced_in_seq_order_by_the_append_itself() {
 #[tokio::test]
 async fn a_store_not_told_of_the_bus_leaves_the_announcing_to_the_caller() {
     let f = fixture().await;
-    let bus_prefix = unique_prefix();
-    let bus = RedisBus::connect(&f.server.url(), &bus_prefix)
-        .await
-        .expect("bus");
-    let mut deliveries = bus
-        .subscribe(&qin_proto::topic::conversation(&sample_conversation().id))
-        .await
-        .expect("subscribe");
+    let (_bus, mut deliveries, _events) = listen(&f).await;
     let store = connect(&f.server, &unique_prefix()).await;
     store
         .save_conversation(&sample_conversation())
