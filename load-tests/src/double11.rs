@@ -60,6 +60,9 @@ pub struct Double11Result {
     pub first_failure: Option<String>,
     /// `error` frames received.
     pub errors: u64,
+    /// The same by `code` (`unavailable` under overload, `conflict` for a send into a chat
+    /// closed meanwhile, …), so a run tells overload from misuse.
+    pub errors_by_code: std::collections::BTreeMap<String, u64>,
     /// Chats the router queued.
     pub queued_chats: u64,
     /// Open → `assigned`.
@@ -122,12 +125,21 @@ struct Shared {
     c: Counters,
     h: Mutex<Hists>,
     first_failure: Mutex<Option<String>>,
+    error_codes: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Shared {
     fn record(&self, pick: impl FnOnce(&mut Hists) -> &mut Histogram<u64>, d: Duration) {
         if let Ok(mut h) = self.h.lock() {
             stats::record(pick(&mut h), d.as_micros() as u64);
+        }
+    }
+
+    /// Counts an `error` frame with its `code`.
+    fn error(&self, code: Option<&str>) {
+        self.c.errors.fetch_add(1, Relaxed);
+        if let Ok(mut codes) = self.error_codes.lock() {
+            *codes.entry(code.unwrap_or("-").to_owned()).or_default() += 1;
         }
     }
 
@@ -181,6 +193,7 @@ pub async fn run(
             reply: stats::histogram(),
         }),
         first_failure: Mutex::new(None),
+        error_codes: Mutex::default(),
     });
     let (stop_tx, stop) = watch::channel(false);
     let agents: Vec<_> = futures_util::stream::iter(0..spec.agents)
@@ -290,6 +303,11 @@ pub async fn run(
         failed: c.failed.load(Relaxed),
         first_failure: shared.first_failure.lock().ok().and_then(|f| f.clone()),
         errors: c.errors.load(Relaxed),
+        errors_by_code: shared
+            .error_codes
+            .lock()
+            .map(|codes| codes.clone())
+            .unwrap_or_default(),
         queued_chats: c.queued_chats.load(Relaxed),
         time_to_assignment: Latency::of(&h.assignment),
         queue_wait: Latency::of(&h.queue),

@@ -117,9 +117,7 @@ pub(super) async fn shopper(plan: ShopperPlan, shared: &Shared) -> anyhow::Resul
                     _ => {}
                 }
             }
-            "error" => {
-                c.errors.fetch_add(1, Relaxed);
-            }
+            "error" => shared.error(f.code),
             _ => {}
         }
     };
@@ -217,9 +215,7 @@ pub(super) async fn agent(
                                 due.push(Reverse((Instant::now() + think, conv.to_owned())));
                             }
                         }
-                        ("error", _) => {
-                            shared.c.errors.fetch_add(1, Relaxed);
-                        }
+                        ("error", _) => shared.error(f.code),
                         _ => {}
                     }
                 }
