@@ -214,66 +214,61 @@ async fn calls_fail_fast_while_redis_is_down_and_work_after_it_returns() {
 
 #[tokio::test]
 async fn corrupt_data_is_reported_as_corrupt() {
-    let Fixture {
-        server: _server,
-        store,
-        keys,
-        mut raw,
-    } = fixture().await;
+    let mut f = fixture().await;
     let conv = sample_conversation();
     let set = |key: String, value: &'static str| redis::cmd("SET").arg(key).arg(value).clone();
 
-    set(keys.conv(&conv.id), "{not json")
-        .exec_async(&mut raw)
+    set(f.keys.conv(&conv.id), "{not json")
+        .exec_async(&mut f.raw)
         .await
         .expect("SET");
-    let read = store.conversation(&conv.id).await;
+    let read = f.store.conversation(&conv.id).await;
     assert!(matches!(read, Err(StoreError::Corrupt(_))), "got {read:?}");
-    let save = store.save_conversation(&conv).await;
+    let save = f.store.save_conversation(&conv).await;
     assert!(matches!(save, Err(StoreError::Corrupt(_))), "got {save:?}");
 
     redis::cmd("ZADD")
-        .arg(keys.open(&conv.shop))
+        .arg(f.keys.open(&conv.shop))
         .arg(1)
         .arg(conv.id.as_str())
-        .exec_async(&mut raw)
+        .exec_async(&mut f.raw)
         .await
         .expect("ZADD");
-    let open = store.open_conversations(&conv.shop).await;
+    let open = f.store.open_conversations(&conv.shop).await;
     assert!(matches!(open, Err(StoreError::Corrupt(_))), "got {open:?}");
 
     redis::cmd("XADD")
-        .arg(keys.log(&conv.id))
+        .arg(f.keys.log(&conv.id))
         .arg("1-0")
         .arg("m")
         .arg("[]")
-        .exec_async(&mut raw)
+        .exec_async(&mut f.raw)
         .await
         .expect("XADD");
-    let messages = store.messages_after(&conv.id, 0, 10).await;
+    let messages = f.store.messages_after(&conv.id, 0, 10).await;
     assert!(
         matches!(messages, Err(StoreError::Corrupt(_))),
         "got {messages:?}"
     );
 
     redis::cmd("HSET")
-        .arg(keys.agent_statuses(&conv.shop))
+        .arg(f.keys.agent_statuses(&conv.shop))
         .arg("anhong")
         .arg("sleeping")
-        .exec_async(&mut raw)
+        .exec_async(&mut f.raw)
         .await
         .expect("HSET");
-    let statuses = store.agent_statuses(&conv.shop).await;
+    let statuses = f.store.agent_statuses(&conv.shop).await;
     assert!(
         matches!(statuses, Err(StoreError::Corrupt(_))),
         "got {statuses:?}"
     );
 
-    set(keys.groups_live(&conv.shop), "{}")
-        .exec_async(&mut raw)
+    set(f.keys.groups_live(&conv.shop), "{}")
+        .exec_async(&mut f.raw)
         .await
         .expect("SET");
-    let groups = store.groups_live(&conv.shop).await;
+    let groups = f.store.groups_live(&conv.shop).await;
     assert!(
         matches!(groups, Err(StoreError::Corrupt(_))),
         "got {groups:?}"
@@ -281,13 +276,17 @@ async fn corrupt_data_is_reported_as_corrupt() {
 
     // A key of the wrong type is data this code did not write.
     redis::cmd("HSET")
-        .arg(keys.groups_live(&ShopId::parse("other").expect("valid id")))
+        .arg(
+            f.keys
+                .groups_live(&ShopId::parse("other").expect("valid id")),
+        )
         .arg("f")
         .arg("v")
-        .exec_async(&mut raw)
+        .exec_async(&mut f.raw)
         .await
         .expect("HSET");
-    let wrong = store
+    let wrong = f
+        .store
         .groups_live(&ShopId::parse("other").expect("valid id"))
         .await;
     assert!(
@@ -300,34 +299,29 @@ async fn corrupt_data_is_reported_as_corrupt() {
 /// them; look at the sorted sets themselves.
 #[tokio::test]
 async fn indexes_keep_no_stale_entries() {
-    let Fixture {
-        server: _server,
-        store,
-        keys,
-        mut raw,
-    } = fixture().await;
+    let mut f = fixture().await;
     let (anhong, xiaoxi) = (
         AgentId::parse("anhong").expect("valid id"),
         AgentId::parse("xiaoxi").expect("valid id"),
     );
     let mut conv = sample_conversation();
-    store.save_conversation(&conv).await.expect("assign");
+    f.store.save_conversation(&conv).await.expect("assign");
     conv.agent = Some(xiaoxi.clone());
-    store.save_conversation(&conv).await.expect("transfer");
+    f.store.save_conversation(&conv).await.expect("transfer");
 
-    let anhong_index = zset_members(&mut raw, keys.open_of_agent(&conv.shop, &anhong)).await;
+    let anhong_index = zset_members(&mut f.raw, f.keys.open_of_agent(&conv.shop, &anhong)).await;
     assert!(anhong_index.is_empty());
-    let xiaoxi_index = zset_members(&mut raw, keys.open_of_agent(&conv.shop, &xiaoxi)).await;
+    let xiaoxi_index = zset_members(&mut f.raw, f.keys.open_of_agent(&conv.shop, &xiaoxi)).await;
     assert_eq!(xiaoxi_index, vec!["c1".to_owned()]);
 
     conv.state = ConvState::Closed;
-    store.save_conversation(&conv).await.expect("close");
+    f.store.save_conversation(&conv).await.expect("close");
     let left: usize = redis::cmd("EXISTS")
-        .arg(keys.open(&conv.shop))
-        .arg(keys.open_of_shopper(&conv.shop, "v1"))
-        .arg(keys.open_of_agent(&conv.shop, &anhong))
-        .arg(keys.open_of_agent(&conv.shop, &xiaoxi))
-        .query_async(&mut raw)
+        .arg(f.keys.open(&conv.shop))
+        .arg(f.keys.open_of_shopper(&conv.shop, "v1"))
+        .arg(f.keys.open_of_agent(&conv.shop, &anhong))
+        .arg(f.keys.open_of_agent(&conv.shop, &xiaoxi))
+        .query_async(&mut f.raw)
         .await
         .expect("EXISTS");
     assert_eq!(left, 0, "closing empties every open index");
