@@ -29,7 +29,7 @@ impl Worker {
                 match serde_json::from_str::<RouterRequest>(&raw) {
                     Ok(request) => {
                         if let Some(event) = self.request_event(request).await {
-                            self.feed(event).await;
+                            self.feed([event]).await;
                         }
                     }
                     Err(error) => {

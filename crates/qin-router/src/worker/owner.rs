@@ -12,8 +12,7 @@ use bytes::Bytes;
 use futures_util::future::join_all;
 use qin_bus::{Bus, BusError};
 use qin_config::ShopConfig;
-use qin_proto::{AgentId, AgentStatus};
-use qin_proto::{ShopEvent, topic};
+use qin_proto::{AgentId, AgentStatus, ShopEvent, topic};
 use qin_retry::retry;
 use qin_store::{Conversation, Store};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -80,7 +79,7 @@ pub(super) async fn route(
             biased;
             () = shutdown.cancelled() => return Ok(()),
             _ = tick.tick() => {
-                worker.feed(RouterEvent::Tick).await;
+                worker.feed([RouterEvent::Tick]).await;
                 continue;
             }
             _ = reconcile.tick() => {
@@ -210,12 +209,7 @@ impl Worker {
             };
             events.push(event);
         }
-        let now = now_ms();
-        let decisions: Vec<Decision> = events
-            .into_iter()
-            .flat_map(|event| self.state.handle(event, now))
-            .collect();
-        self.apply(decisions).await;
+        self.feed(events).await;
         if inbox {
             self.drain_inbox().await;
         }
@@ -246,9 +240,13 @@ impl Worker {
         prefs
     }
 
-    /// Hands one event to the core and applies what it decides.
-    pub async fn feed(&mut self, event: RouterEvent) {
-        let decisions = self.state.handle(event, now_ms());
+    /// Hands events to the core in order, then applies what it decided, together.
+    pub async fn feed(&mut self, events: impl IntoIterator<Item = RouterEvent>) {
+        let now = now_ms();
+        let decisions: Vec<Decision> = events
+            .into_iter()
+            .flat_map(|event| self.state.handle(event, now))
+            .collect();
         self.apply(decisions).await;
     }
 
@@ -307,9 +305,7 @@ impl Worker {
         if !missed.is_empty() {
             tracing::info!(shop = %self.shop.id, events = missed.len(), "reconciled missed events from the store");
         }
-        for event in missed {
-            self.feed(event).await;
-        }
+        self.feed(missed).await;
         self.drain_inbox().await;
     }
 
