@@ -14,6 +14,8 @@ apt_install() {
 
 command -v redis-server >/dev/null || { echo "== installing redis-server"; apt_install redis-server; }
 command -v chromium >/dev/null || { echo "== installing chromium"; apt_install chromium; }
+# The pages are Chinese first: without a CJK font the browser test's layout and screenshots lie.
+fc-list :lang=zh 2>/dev/null | grep -q . || { echo "== installing a CJK font"; apt_install fonts-wqy-microhei; }
 command -v node >/dev/null || { echo "== installing nodejs"; apt_install nodejs npm; }
 
 echo "== cargo fmt"

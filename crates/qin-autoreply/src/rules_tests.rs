@@ -55,6 +55,7 @@ pub(crate) fn opened(g: &str) -> ShopEvent {
         },
         group: group(g),
         requested_agent: None,
+        group_chosen: false,
     }
 }
 

@@ -84,6 +84,7 @@ impl Setup {
                 shopper: shopper(),
                 group: lady(),
                 requested_agent: None,
+                group_chosen: false,
                 state,
                 agent: agent.map(|a| AgentId::parse(a).unwrap()),
                 opened_at: 1,
@@ -188,6 +189,7 @@ fn opened(conv: &ConvId) -> ShopEvent {
         shopper: shopper(),
         group: lady(),
         requested_agent: None,
+        group_chosen: false,
     }
 }
 

@@ -188,4 +188,29 @@ impl ShopConfig {
     pub fn agent(&self, id: &AgentId) -> Option<&AgentConfig> {
         self.agents.iter().find(|a| &a.id == id)
     }
+
+    /// Index into `profiles` of the peak-day profile in force: the one a supervisor
+    /// `switched` to, else the one dated `today` (local `YYYY-MM-DD`), else none.
+    pub fn profile_due(&self, switched: Option<&str>, today: Option<&str>) -> Option<usize> {
+        match switched {
+            Some(name) => self.profiles.iter().position(|p| p.name == name),
+            None => {
+                let today = today?;
+                self.profiles
+                    .iter()
+                    .position(|p| p.dates.iter().any(|d| d == today))
+            }
+        }
+    }
+}
+
+impl AgentConfig {
+    /// The most chats the agent holds at once under `profile`: its `max_chats`, or the
+    /// profile's for everyone who takes chats (a supervisor with 0 keeps 0).
+    pub fn cap(&self, profile: Option<&ProfileConfig>) -> u32 {
+        match profile.and_then(|p| p.max_chats) {
+            Some(max) if self.max_chats > 0 => max,
+            _ => self.max_chats,
+        }
+    }
 }

@@ -72,6 +72,8 @@ impl AgentSession {
             .open_conversations_of_agent(&shop_id, &session.agent.id)
             .await
             .map_err(store_error)?;
+        let profile = crate::routing::profile_in_force(&state, &session.shop).await?;
+        let max_chats = session.agent.cap(profile);
         let mut conversations = Vec::with_capacity(assigned.len());
         for conv in &assigned {
             conn.follow_conversation(&conv.id).await?;
@@ -93,7 +95,7 @@ impl AgentSession {
                 .group(&session.agent.group)
                 .map(|g| g.name.clone()),
             status: Some(status),
-            max_chats: Some(session.agent.max_chats),
+            max_chats: Some(max_chats),
             groups: Vec::new(),
             conversations,
         }));

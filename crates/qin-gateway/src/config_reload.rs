@@ -1,6 +1,7 @@
 //! `POST /api/shops/{shop}/config/reload`: a supervisor has the node re-read its config file.
 //! A bad file is refused (400, naming the key) and the config in force stays; a good one is in
-//! force for every later request and chat, and other nodes of the deployment reload too.
+//! force for every later request and chat (the answer waits until this node's workers run on
+//! it), and other nodes of the deployment reload too.
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
@@ -27,18 +28,14 @@ pub(crate) async fn reload(
             "this node was started without a config file to reload",
         ));
     };
-    match tokio::task::spawn_blocking(move || reload()).await {
-        Ok(Ok(shops)) => {
+    match reload().await {
+        Ok(shops) => {
             tracing::info!(by = %who.id, shop = %shop.id, "config reloaded");
             Ok(Json(json!({ "reloaded": true, "shops": shops })))
         }
-        Ok(Err(problem)) => {
+        Err(problem) => {
             tracing::warn!(by = %who.id, %problem, "config reload refused; the old config stays");
             Err(ApiError::new(ErrorCode::BadFrame, problem))
         }
-        Err(e) => Err(ApiError::new(
-            ErrorCode::Internal,
-            format!("reload failed: {e}"),
-        )),
     }
 }

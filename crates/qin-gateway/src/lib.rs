@@ -41,6 +41,9 @@ pub fn app(state: GatewayState) -> Router {
         .route("/console.css", get(web::console_css))
         .route("/client.js", get(web::client_js))
         .route("/phrases.js", get(web::phrases_js))
+        .route("/favicon.svg", get(web::favicon))
+        // Browsers and tools that ask for the classic name get the same icon.
+        .route("/favicon.ico", get(web::favicon))
         .route("/supervisor", get(web::supervisor))
         .route("/supervisor.js", get(web::supervisor_js))
         .route("/ws/shopper", get(socket::shopper))

@@ -4,8 +4,8 @@
 
 use crate::conn::store_error;
 use crate::conversation::tell_services;
-use crate::state::GatewayState;
-use qin_config::{AgentConfig, ShopConfig};
+use crate::state::{GatewayState, now_ms};
+use qin_config::{AgentConfig, ProfileConfig, ShopConfig};
 use qin_proto::{AgentId, ErrorCode, GroupId, ProtoError, RouterRequest, ShopEvent, ShopId};
 
 /// Queues `request` for `shop`'s router and nudges it. Fails (`unavailable`) only when the
@@ -25,6 +25,18 @@ pub(crate) async fn ask_router(
         .map_err(store_error)?;
     tell_services(state, shop, &ShopEvent::RequestPending).await;
     Ok(())
+}
+
+/// The shop's peak-day profile in force now, as the router applies it: the one a supervisor
+/// switched to (kept in the store), else the one dated today in the shop's time zone.
+pub(crate) async fn profile_in_force<'a>(
+    state: &GatewayState,
+    shop: &'a ShopConfig,
+) -> Result<Option<&'a ProfileConfig>, ProtoError> {
+    let switched = state.store.profile(&shop.id).await.map_err(store_error)?;
+    let today = shop.hours.calendar().ok().map(|c| c.date(now_ms()));
+    let due = shop.profile_due(switched.as_deref(), today.as_deref());
+    Ok(due.map(|p| &shop.profiles[p]))
 }
 
 /// Whether `agent` takes chats at all: a supervisor with `max_chats = 0` only supervises.

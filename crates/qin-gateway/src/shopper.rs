@@ -240,6 +240,7 @@ impl ShopperSession {
         group: Option<GroupId>,
         agent: Option<AgentId>,
     ) -> Result<(), ProtoError> {
+        let group_chosen = group.is_some();
         let group = group.unwrap_or_else(|| self.shop.default_group.clone());
         if self.shop.group(&group).is_none() {
             return Err(ProtoError::new(
@@ -274,6 +275,7 @@ impl ShopperSession {
             shopper: self.party.clone(),
             group: group.clone(),
             requested_agent: agent.clone(),
+            group_chosen,
             state: ConvState::Queued,
             agent: None,
             opened_at: now_ms(),
@@ -295,6 +297,7 @@ impl ShopperSession {
             shopper: self.party.clone(),
             group,
             requested_agent: agent,
+            group_chosen,
         };
         conversation::tell_services(&state, &self.shop.id, &event).await;
         Ok(())
@@ -346,6 +349,13 @@ pub(crate) async fn groups_live(
         .agent_statuses(&shop.id)
         .await
         .map_err(store_error)?;
+    let now = now_ms();
+    let opens_at = shop
+        .hours
+        .calendar()
+        .ok()
+        .filter(|c| !c.is_open(now))
+        .and_then(|c| c.next_open(now));
     Ok(shop
         .groups
         .iter()
@@ -360,6 +370,7 @@ pub(crate) async fn groups_live(
                 .count() as u32,
             waiting: 0,
             eta_s: 0,
+            opens_at,
         })
         .collect())
 }

@@ -122,9 +122,14 @@ impl GatewayState {
     }
 }
 
-/// Reloads the config file; `Ok` names the shops now in force, `Err` says what is wrong
-/// (naming the key) and the old config stays.
-pub type Reload = Arc<dyn Fn() -> Result<Vec<String>, String> + Send + Sync>;
+/// Reloads the config file; `Ok` names the shops now in force (and comes only once the node's
+/// workers run on the new config, so every chat opened after it sees only that config),
+/// `Err` says what is wrong (naming the key) and the old config stays.
+pub type Reload = Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// The shops' configuration, swapped whole by a reload; readers get an `Arc` of the
 /// version in force when they ask.

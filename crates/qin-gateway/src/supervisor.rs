@@ -9,7 +9,7 @@
 use crate::api::bearer;
 use crate::auth::{Claims, TokenKind};
 use crate::error::ApiError;
-use crate::routing::{self, ask_router};
+use crate::routing::{self, ask_router, profile_in_force};
 use crate::shopper::groups_live;
 use crate::state::{GatewayState, now_ms};
 use axum::Json;
@@ -221,6 +221,8 @@ fn check_note(state: &GatewayState, note: &str) -> Result<(), ApiError> {
 pub struct Profile {
     /// The profile a supervisor switched to; `null` while the dates decide.
     profile: Option<String>,
+    /// The profile in force now: the switched-to one, else the one dated today; `null`: none.
+    in_force: Option<String>,
     /// Every configured profile's name.
     profiles: Vec<String>,
 }
@@ -239,8 +241,10 @@ pub async fn profile(
         .profile(&shop.id)
         .await
         .map_err(ApiError::store)?;
+    let in_force = profile_in_force(&state, &shop).await?;
     Ok(Json(Profile {
         profile,
+        in_force: in_force.map(|p| p.name.clone()),
         profiles: shop.profiles.iter().map(|p| p.name.clone()).collect(),
     }))
 }
@@ -314,7 +318,10 @@ pub struct StaffEntry {
     name: String,
     group: GroupId,
     status: AgentStatus,
+    /// The cap in force now (a peak-day profile's, while one is).
     max_chats: u32,
+    /// The cap in the agent's own config entry.
+    configured_max_chats: u32,
     supervisor: bool,
 }
 
@@ -347,6 +354,7 @@ pub async fn staff(
         .agent_statuses(&shop.id)
         .await
         .map_err(ApiError::store)?;
+    let profile = profile_in_force(&state, &shop).await?;
     let agents = shop
         .agents
         .iter()
@@ -355,7 +363,8 @@ pub async fn staff(
             name: a.name.clone(),
             group: a.group.clone(),
             status: statuses.get(&a.id).copied().unwrap_or_default(),
-            max_chats: a.max_chats,
+            max_chats: a.cap(profile),
+            configured_max_chats: a.max_chats,
             supervisor: a.supervisor,
         })
         .collect();

@@ -36,3 +36,4 @@ asset!(
 );
 asset!(client_js, "client.js", "text/javascript; charset=utf-8");
 asset!(phrases_js, "phrases.js", "text/javascript; charset=utf-8");
+asset!(favicon, "favicon.svg", "image/svg+xml");

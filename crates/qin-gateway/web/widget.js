@@ -29,6 +29,16 @@ const keys = {
 
 const eta = (s) => (s == null ? '' : s < 60 ? `，约 ${s} 秒` : `，约 ${Math.round(s / 60)} 分钟`);
 const etaEn = (s) => (s == null ? '' : ` (about ${Math.max(1, Math.round(s / 60))} min)`);
+const when = (ms, locale) =>
+  new Date(ms).toLocaleString(locale, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+const groupOf = (conv) => state.groups.find((g) => g.id === conv.group);
+/** Why nobody can answer a group now, `[中文, English]`: the shop is closed (and when it opens), or nobody is online. */
+function nobody(g) {
+  if (g?.opens_at) return [`休息中，${when(g.opens_at, 'zh-CN')} 上线`, `closed until ${when(g.opens_at, 'en-GB')}`];
+  if (g?.online === 0) return ['暂无客服在线', 'nobody is online now'];
+  return null;
+}
+const nobodyText = (g) => nobody(g)?.join(' · ') ?? '';
 
 // ---- state ----
 
@@ -365,6 +375,9 @@ function render() {
   ui.status.hidden = !conv && !state.opening;
   ui.status.dataset.state = conv?.state ?? 'opening';
   ui.statusText.textContent = statusText();
+  const leaving = conv?.state === 'queued' && !!nobody(groupOf(conv));
+  ui.status.dataset.nobody = String(leaving);
+  ui.input.placeholder = leaving ? '请留言，上线后回复您 · Leave a message' : '亲，想问点什么？ · Type a message';
   renderFollow();
   renderOffer();
   ui.groups.hidden = !!conv;
@@ -394,8 +407,12 @@ function statusText() {
   const name = c.agent?.name ?? '';
   const pos = c.position ?? 1;
   switch (c.state) {
-    case 'queued':
+    case 'queued': {
+      // Nobody to wait for: a place in the queue would promise an answer that is not coming.
+      const why = nobody(groupOf(c));
+      if (why) return `${why[0]}，您可以先留言，我们上线后第一时间回复 · We're sorry, ${why[1]}: leave a message and we'll reply as soon as we're back`;
       return `排队中，前面还有 ${pos - 1} 位${eta(c.eta_s)} · You are number ${pos} in the queue`;
+    }
     case 'waiting_agent':
       return `${name} 正忙，您在 TA 的队列中排第 ${pos} 位${eta(c.eta_s)} · ${name} is busy — you are #${pos} in their queue${etaEn(c.eta_s)}`;
     case 'assigned':
@@ -433,10 +450,10 @@ function buildGroup({ g }) {
 }
 
 function updateGroup(el, { g }) {
-  const avail = g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无在线 · offline';
+  const avail = g.opens_at ? nobodyText(g) : g.online > 0 ? `${g.online} 位在线 · ${g.online} online` : '暂无在线 · offline';
   const queue = g.waiting > 0 ? `${g.waiting} 人排队${eta(g.eta_s)}` : '无需排队 · no wait';
   el.disabled = state.link !== 'online' || state.opening;
-  el.classList.toggle('offline', g.online === 0);
+  el.classList.toggle('offline', g.online === 0 || !!g.opens_at);
   el.replaceChildren(
     h('span', { class: 'qin-group-name' }, g.name),
     h('span', { class: 'qin-group-tag' }, g.tagline),

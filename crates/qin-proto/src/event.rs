@@ -21,6 +21,10 @@ pub enum ShopEvent {
         /// An agent the shopper asked for.
         #[serde(default)]
         requested_agent: Option<AgentId>,
+        /// Whether the shopper picked `group` (not the shop's default): a followed or last
+        /// agent of another group then does not take the chat.
+        #[serde(default)]
+        group_chosen: bool,
     },
     /// A conversation was closed by its shopper or agent.
     ChatClosed {

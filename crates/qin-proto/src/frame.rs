@@ -473,6 +473,10 @@ pub struct GroupLive {
     pub waiting: u32,
     /// Estimated seconds until a new conversation is taken.
     pub eta_s: u32,
+    /// While the shop is closed (opening hours, holidays): when it next opens, ms since the
+    /// epoch. Absent while open, or when it never opens again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<Millis>,
 }
 
 /// The answer to a valid `hello`.

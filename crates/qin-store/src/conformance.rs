@@ -113,6 +113,7 @@ pub async fn groups_live_round_trip(store: &Arc<dyn Store>) {
         online,
         waiting: 3,
         eta_s: 40,
+        opens_at: (online == 0).then_some(1_764_381_600_000),
     };
     let first = vec![group("lady", "淑女组", 2), group("zany", "疯癫组", 0)];
     store.set_groups_live(&shop, &first).await.expect("set");
@@ -165,6 +166,7 @@ fn conversation(shop: &ShopId, id: ConvId, visitor: &str, opened_at: Millis) -> 
         shopper: shopper(visitor),
         group: GroupId::parse("lady").expect("valid id"),
         requested_agent: None,
+        group_chosen: false,
         state: ConvState::Queued,
         agent: None,
         opened_at,

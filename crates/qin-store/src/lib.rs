@@ -43,6 +43,10 @@ pub struct Conversation {
     /// An agent the shopper asked for when opening it.
     #[serde(default)]
     pub requested_agent: Option<AgentId>,
+    /// Whether the shopper picked `group` (a followed or last agent of another group then
+    /// does not take the chat); `false` when it is the shop's default.
+    #[serde(default)]
+    pub group_chosen: bool,
     /// Where it stands.
     pub state: ConvState,
     /// The assigned agent.

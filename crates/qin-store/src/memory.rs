@@ -437,6 +437,7 @@ mod tests {
             },
             group: qin_proto::GroupId::parse("lady").expect("valid id"),
             requested_agent: None,
+            group_chosen: false,
             state: qin_proto::ConvState::Assigned,
             agent: AgentId::parse("anhong"),
             opened_at: 1,

@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use qin::{Backend, Node, NodeOptions, Roles};
 use qin_config::Config;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// mimalloc rather than glibc's malloc (~14% of a loaded gateway's profile): about 5% less
@@ -113,6 +114,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("QIN_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        // Colours only for a person at a terminal; a file or a pipe gets plain text.
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let mut config =
         load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;

@@ -150,10 +150,13 @@ impl Node {
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let (config_tx, config_rx) = watch::channel(config.clone());
+        let mut workers_config = None;
         if roles.has(Role::Router) || roles.has(Role::Autoreply) {
+            let (running, running_rx) = watch::channel(config.clone());
+            workers_config = Some(running_rx);
             let (roles, store, bus, stop) =
                 (roles.clone(), store.clone(), bus.clone(), shutdown.clone());
-            tasks.spawn(workers::run(roles, config_rx, store, bus, stop));
+            tasks.spawn(workers::run(roles, config_rx, running, store, bus, stop));
         }
         let (mut addr, mut listener, mut gateway, mut gateway_shops) = (None, None, None, None);
         if roles.has(Role::Gateway) {
@@ -174,8 +177,11 @@ impl Node {
             gateway_shops = Some(state.shops());
             gateway = Some(state);
         }
-        let reloader = config_file
-            .map(|file| Arc::new(Reloader::new(file, config_tx, gateway_shops, bus.clone())));
+        let reloader = config_file.map(|file| {
+            let reloader =
+                Reloader::new(file, config_tx, workers_config, gateway_shops, bus.clone());
+            Arc::new(reloader)
+        });
         if let Some(reloader) = &reloader {
             let follower = reloader.clone().follow_others();
             let stop = shutdown.clone();
@@ -191,7 +197,9 @@ impl Node {
             let listener = listener.context("gateway without a listener")?;
             if let Some(reloader) = &reloader {
                 let reloader = reloader.clone();
-                state.reload = Some(Arc::new(move || reloader.reload()));
+                state.reload = Some(Arc::new(move || {
+                    Box::pin(reloader.clone().reload_in_force())
+                }));
             }
             tasks.spawn(async move {
                 qin_gateway::serve(listener, state)

@@ -11,12 +11,18 @@ use qin_gateway::Shops;
 use qin_proto::topic;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::watch;
+
+/// The longest a reload through the API waits for the node's workers to switch over.
+const SWITCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Reloads one node's config file and puts it in force.
 pub struct Reloader {
     file: PathBuf,
     config: watch::Sender<Arc<Config>>,
+    /// The config the node's workers run on (`None`: this node runs none).
+    workers: Option<watch::Receiver<Arc<Config>>>,
     gateway: Option<Shops>,
     bus: Arc<dyn Bus>,
     /// This node, so it ignores its own notices.
@@ -37,6 +43,7 @@ impl Reloader {
     pub(crate) fn new(
         file: PathBuf,
         config: watch::Sender<Arc<Config>>,
+        workers: Option<watch::Receiver<Arc<Config>>>,
         gateway: Option<Shops>,
         bus: Arc<dyn Bus>,
     ) -> Self {
@@ -44,6 +51,7 @@ impl Reloader {
         Self {
             file,
             config,
+            workers,
             gateway,
             bus,
             node: format!("{:016x}", rand::random::<u64>()),
@@ -80,6 +88,28 @@ impl Reloader {
                     tracing::warn!(%error, "cannot tell other nodes to reload");
                 }
             });
+        }
+        Ok(shops)
+    }
+
+    /// [`Reloader::reload`], answered once this node's workers run on the config it put in
+    /// force, so that every chat opened after the answer sees only that config (the old
+    /// workers overlap the new ones briefly at a switch). Other nodes follow on their own.
+    pub async fn reload_in_force(self: Arc<Self>) -> Result<Vec<String>, String> {
+        let this = self.clone();
+        let shops = tokio::task::spawn_blocking(move || this.reload())
+            .await
+            .map_err(|e| format!("reload failed: {e}"))??;
+        if let Some(mut workers) = self.workers.clone() {
+            let target = self.config.borrow().clone();
+            let switched = workers.wait_for(|running| Arc::ptr_eq(running, &target));
+            match tokio::time::timeout(SWITCH_TIMEOUT, switched).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) => return Err("the node is stopping".into()),
+                Err(_) => {
+                    tracing::warn!("the workers did not switch to the reloaded config in time")
+                }
+            }
         }
         Ok(shops)
     }

@@ -3,7 +3,8 @@
 //!
 //! A reload starts the new generation before the old one stops: auto-reply workers overlap
 //! briefly (their replies carry deterministic ids, so none is posted twice), and the new
-//! routers stand by until the old ones give up their shops' leases (at once, on stop).
+//! routers stand by until the old ones give up their shops' leases (at once, on stop). Once
+//! the old generation has stopped, the new config is announced as the one the workers run on.
 
 use crate::roles::{Role, Roles};
 use anyhow::Context;
@@ -65,9 +66,11 @@ impl Generation {
 }
 
 /// Runs the workers of the config in force until `shutdown`; fails when one of them fails.
+/// `running` says which config the workers run on, once no worker of an older one is left.
 pub(crate) async fn run(
     roles: Roles,
     mut config: watch::Receiver<Arc<Config>>,
+    running: watch::Sender<Arc<Config>>,
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     shutdown: CancellationToken,
@@ -91,10 +94,14 @@ pub(crate) async fn run(
                     Generation::start(&next, &roles, &store, &bus, &shutdown),
                 );
                 tracing::info!(shops = next.shops.len(), "workers restarted with the reloaded config");
-                tokio::spawn(async move {
+                let handed_over = async {
                     tokio::time::sleep(OVERLAP).await;
                     old.stop().await;
-                });
+                };
+                tokio::select! {
+                    () = handed_over => running.send_replace(next),
+                    () = shutdown.cancelled() => continue, // the old ones stop with the node
+                };
             }
             Some(done) = current.tasks.join_next() => match done {
                 Ok(Ok(())) => {}

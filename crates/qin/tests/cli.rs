@@ -15,6 +15,51 @@ fn qin() -> Command {
 }
 
 #[test]
+fn logs_written_to_a_file_carry_no_terminal_colour_codes() {
+    let log = std::env::temp_dir().join(format!("qin-log-{}.txt", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    let child = qin()
+        .args([
+            "serve",
+            "--config",
+            CONFIG,
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            "",
+        ])
+        .env("QIN_LOG", "info")
+        .env_remove("QIN_SECRET")
+        .stdout(file)
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    // A warning (no secret set) and the start line are both written before the banner.
+    let deadline = std::time::Instant::now() + WAIT;
+    let text = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Stop with Ctrl-C") {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "qin never started: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(process);
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        text.contains("WARN") && text.contains("qin started"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "escape codes in a log file: {text:?}"
+    );
+}
+
+#[test]
 fn check_config_accepts_the_demo_and_names_a_bad_key() {
     let out = qin().args(["check-config", CONFIG]).output().unwrap();
     assert!(

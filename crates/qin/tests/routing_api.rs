@@ -91,6 +91,7 @@ impl Gateway {
             },
             group: GroupId::parse("lady").unwrap(),
             requested_agent: None,
+            group_chosen: false,
             state: ConvState::Assigned,
             agent: Some(AgentId::parse(agent).unwrap()),
             opened_at: 1,
@@ -708,6 +709,106 @@ async fn a_followed_agent_gets_the_next_chat_and_a_busy_one_is_offered() {
 }
 
 #[tokio::test]
+async fn a_picked_group_beats_a_followed_agent_of_another_group() {
+    let (node, addr) = embedded(routing_config()).await;
+    let (_anhong, _) = online_agent(addr, "anhong").await;
+    let (_shasha, _) = online_agent(addr, "shasha").await;
+    let (mut fan, _) = shopper(addr, None).await;
+    fan.send(json!({"type": "follow", "agent": "anhong"})).await;
+    assert_eq!(following(&mut fan).await, ["anhong"]);
+
+    // She follows 安红 of 淑女组 but picks 小清新: a 小清新 agent, 小清新's greeting.
+    let conv = open(&mut fan, "fresh").await;
+    let assigned = conversation_state(&mut fan, &conv, "assigned").await;
+    assert_eq!(
+        (&assigned["agent"]["id"], &assigned["group"]),
+        (&json!("shasha"), &json!("fresh")),
+        "{assigned}"
+    );
+    fan.send(json!({"type": "close", "conv": conv})).await;
+    conversation_state(&mut fan, &conv, "closed").await;
+
+    // Opening without a group (or with hers) brings her back to 安红.
+    fan.send(json!({"type": "open"})).await;
+    let opened = fan.recv_type("conversation").await;
+    let conv = opened["conv"].as_str().unwrap().to_owned();
+    let assigned = conversation_state(&mut fan, &conv, "assigned").await;
+    assert_eq!(assigned["agent"]["id"], "anhong", "{assigned}");
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn while_the_shop_is_closed_shoppers_are_told_when_it_opens() {
+    let mut config = routing_config();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let shop = &mut config.shops[0];
+    let calendar = shop.hours.calendar().unwrap();
+    let day = 86_400_000;
+    // Closed today and tomorrow (local dates): it opens the day after.
+    shop.hours.holidays = vec![calendar.date(now), calendar.date(now + day)];
+    let (node, addr) = embedded(config).await;
+    let (_anhong, _) = online_agent(addr, "anhong").await;
+    let (mut first, welcome) = shopper(addr, None).await;
+    let opens_at = |groups: &Value| -> Vec<i64> {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                g["opens_at"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("no opens_at: {g}"))
+            })
+            .collect()
+    };
+    let told = opens_at(&welcome["groups"]);
+    assert!(told.iter().all(|&t| t > now + day), "{told:?}");
+    // Once the router has queued a chat, what it stored says the same.
+    let conv = open(&mut first, "lady").await;
+    conversation_state(&mut first, &conv, "queued").await;
+    let (_second, welcome) = shopper(addr, None).await;
+    assert_eq!(opens_at(&welcome["groups"]), told);
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_supervisor_reassigning_a_queued_chat_passes_the_note_on() {
+    let (node, addr) = embedded(routing_config()).await;
+    let (mut dazhuang, _) = online_agent(addr, "dazhuang").await;
+    let (mut shopper_ws, _) = shopper(addr, None).await;
+    let conv = open(&mut shopper_ws, "lady").await; // nobody of 淑女组 is online
+    conversation_state(&mut shopper_ws, &conv, "queued").await;
+
+    let boss = login(addr, SUPERVISOR).await;
+    let body = json!({"agent": "dazhuang", "note": "老顾客，上次的快递破损了"});
+    let res = http(
+        &addr.to_string(),
+        "POST",
+        &format!("/api/conversations/{conv}/assign"),
+        Some(&boss),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(res.status, 202, "{}", res.body);
+    let got = dazhuang
+        .recv_where(|f| f["type"] == "assigned" && f["conv"] == conv.as_str())
+        .await
+        .expect("dazhuang gets the chat");
+    assert_eq!(
+        got["handover"],
+        json!({"reason": "reassign", "note": "老顾客，上次的快递破损了"}),
+        "{got}"
+    );
+    let moved = conversation_state(&mut shopper_ws, &conv, "assigned").await;
+    assert!(moved.get("handover").is_none(), "{moved}");
+    assert!(!shopper_ws.received(|f| f.to_string().contains("快递破损")));
+    node.stop().await;
+}
+
+#[tokio::test]
 async fn a_supervisor_reassignment_and_profile_switch_take_effect() {
     let (node, addr) = embedded(routing_config()).await;
     let (_anhong, _) = online_agent(addr, "anhong").await;
@@ -757,5 +858,34 @@ async fn a_supervisor_reassignment_and_profile_switch_take_effect() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // The staff list shows the caps in force (the profile's 12), the configured ones beside.
+    let res = http(&host, "GET", "/api/shops/afu/staff", Some(&boss), None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let staff = res.json();
+    let entry = |id: &str| {
+        staff["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not in {staff}"))
+    };
+    let anhong = entry("anhong");
+    assert_eq!(
+        (&anhong["max_chats"], &anhong["configured_max_chats"]),
+        (&json!(12), &json!(5)),
+        "{anhong}"
+    );
+    let boss_entry = entry(SUPERVISOR);
+    assert_eq!(
+        boss_entry["max_chats"], 0,
+        "a supervisor taking no chats keeps 0"
+    );
+    let res = http(&host, "GET", "/api/shops/afu/profile", Some(&boss), None).await;
+    assert_eq!(res.json()["in_force"], "double11", "{}", res.body);
+    // A console signing in now is told its cap in force.
+    let (_, welcome) = online_agent(addr, "xiaoya").await;
+    assert_eq!(welcome["max_chats"], 12, "{welcome}");
     node.stop().await;
 }

@@ -3,7 +3,9 @@
 // sees the other's message; the agent answers with quick phrases (`/hi` picked with Tab, and
 // one added in the Phrases panel, clicked and edited before sending); the shopper follows the
 // agent (★, kept across a reload); the supervisor (zhuguan) logs into /supervisor and reads
-// why the chat went to that agent. Usage: node chat.mjs http://127.0.0.1:18080
+// why the chat went to that agent. Along the way: a shopper picking a group with nobody online
+// is told so and asked to leave a message; the console's top bar fits one row at 1280 px; no
+// page asks for anything that is not there (the favicon). Usage: node chat.mjs http://127.0.0.1:18080
 // (after `npm install`; uses /usr/bin/chromium, or the browser named by $CHROMIUM).
 
 import { mkdtemp } from 'node:fs/promises';
@@ -27,8 +29,10 @@ if (!base) {
   process.exit(2);
 }
 
-const pages = new Map(); // name → page, for screenshots on failure
+const shots = await mkdtemp(join(tmpdir(), 'qin-e2e-')); // every page at the end, or at a failure
+const pages = new Map(); // name → page
 const jsErrors = [];
+const missing = []; // 404s any page ran into
 let browser = null;
 let current = '';
 
@@ -39,11 +43,12 @@ async function step(name, fn) {
 }
 
 async function newPage(name) {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(TIMEOUT_MS);
   context.setDefaultNavigationTimeout(TIMEOUT_MS);
   const page = await context.newPage();
   page.on('pageerror', (e) => jsErrors.push(`${name}: ${e.message}`));
+  page.on('response', (r) => { if (r.status() === 404) missing.push(`${name}: ${r.url()}`); });
   pages.set(name, page);
   return page;
 }
@@ -77,6 +82,12 @@ async function run() {
     await agent.getByTestId('login-password').fill('qin-demo');
     await agent.getByTestId('login-submit').click();
     await agent.locator('[data-testid="conn-status"][data-state="online"]').waitFor();
+  });
+
+  await step("the console's top bar is one row at 1280 px, Sign out included", async () => {
+    const top = async (id) => (await agent.getByTestId(id).boundingBox()).y;
+    const [status, logout] = [await top('status-online'), await top('logout')];
+    if (Math.abs(status - logout) > 4) throw new Error(`Sign out at y=${logout}, the status switch at y=${status}`);
   });
 
   await step('agent sets status online', async () => {
@@ -157,6 +168,22 @@ async function run() {
     await message(shopper, 'agent', `${THANKS}！`).waitFor();
   });
 
+  await step('a shopper picking 疯癫组 (nobody online) is asked to leave a message, not given a place', async () => {
+    const other = await newPage('storefront-2');
+    await other.goto(`${base}/`);
+    await other.getByTestId('widget-launcher').click();
+    await other.getByTestId('group-card-zany').click();
+    const status = other.locator('[data-testid="conv-status"][data-state="queued"][data-nobody="true"]');
+    await status.waitFor();
+    const text = await status.textContent();
+    if (!text.includes('暂无客服在线') || !text.includes('留言') || text.includes('前面还有')) {
+      throw new Error(`the widget says ${JSON.stringify(text)}`);
+    }
+    const hint = await other.getByTestId('composer-input').getAttribute('placeholder');
+    if (!hint.includes('留言')) throw new Error(`the message box says ${JSON.stringify(hint)}`);
+    await other.screenshot({ path: join(shots, 'nobody-online.png') });
+  });
+
   await step('shopper was greeted by the shop bot', async () => {
     await message(shopper, 'bot').waitFor();
   });
@@ -206,17 +233,34 @@ async function run() {
   await step('no JavaScript errors on any page', async () => {
     if (jsErrors.length) throw new Error(jsErrors.join('\n'));
   });
+
+  await step('every page has its icon and nothing asked for was missing', async () => {
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const res = await fetch(`${base}${path}`);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    }
+    for (const [name, page] of pages) {
+      const icon = await page.locator('link[rel="icon"]').count();
+      if (!icon) throw new Error(`${name} names no icon`);
+    }
+    if (missing.length) throw new Error(`404s:\n${missing.join('\n')}`);
+  });
+}
+
+async function screenshots() {
+  for (const [name, page] of pages) {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true }).catch(() => {});
+  }
 }
 
 try {
   await run();
+  await screenshots();
+  console.log(`screenshots: ${shots}`);
   console.log('e2e: 1 passed, 0 failed');
 } catch (e) {
-  const dir = await mkdtemp(join(tmpdir(), 'qin-e2e-'));
-  for (const [name, page] of pages) {
-    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true }).catch(() => {});
-  }
-  console.error(`not ok - ${current}\n${e.message}\nscreenshots: ${dir}`);
+  await screenshots();
+  console.error(`not ok - ${current}\n${e.message}\nscreenshots: ${shots}`);
   if (jsErrors.length) console.error(`JavaScript errors:\n${jsErrors.join('\n')}`);
   console.log('e2e: 0 passed, 1 failed');
   process.exitCode = 1;

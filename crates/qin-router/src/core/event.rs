@@ -12,7 +12,9 @@ pub enum RouterEvent {
     ChatOpened {
         /// Conversation.
         conv: ConvId,
-        /// The persona group asked for; `None` or a group the shop lacks means the default.
+        /// The persona group the shopper picked; `None` (or a group the shop lacks) means
+        /// the default, and that the shopper's followed or last agent may take the chat
+        /// whatever their group.
         group: Option<GroupId>,
         /// The agents the shopper would like, from the store and the `open` frame.
         prefs: Prefs,

@@ -11,7 +11,9 @@ impl RouterState {
     /// A new chat: a wanted agent at the desk with room takes it; a wanted agent at the
     /// desk but full makes it wait in their own queue (the shopper may choose any agent);
     /// otherwise the group's least-loaded agent, else the group's queue. Outside opening
-    /// hours every new chat waits in its group's queue.
+    /// hours every new chat waits in its group's queue. A group the shopper picked is an
+    /// explicit choice: only the agent asked for in the same `open`, or followed and last
+    /// agents of that group, come before it.
     pub(super) fn open_chat(
         &mut self,
         conv: ConvId,
@@ -23,10 +25,11 @@ impl RouterState {
             return; // a repeated open (e.g. seen by the restore and on the bus)
         }
         let g = self.resolve_group(group);
+        let picked = group.and_then(|id| self.group_ix.get(id).copied());
         let key = self.next_key(self.now);
         self.convs
             .insert(conv.clone(), Self::new_book(g, key, self.now));
-        let wanted = self.wanted(prefs);
+        let wanted = self.wanted(prefs, picked);
         // The most wanted agent at the desk decides: room → theirs; full → wait for them.
         if self.open
             && let Some(&(a, rule)) = wanted.iter().find(|(a, _)| self.agents[*a].present())
@@ -61,8 +64,8 @@ impl RouterState {
 
     /// The agents a shopper wants, most wanted first, each once: asked for, followed,
     /// last talked to within `recent_days`. Agents the shop lacks (or who take no chats) are
-    /// skipped.
-    fn wanted(&self, prefs: &Prefs) -> Vec<(usize, Rule)> {
+    /// skipped, and so are followed and last agents outside the group the shopper `picked`.
+    fn wanted(&self, prefs: &Prefs, picked: Option<usize>) -> Vec<(usize, Rule)> {
         let recent = prefs
             .recent
             .as_ref()
@@ -78,6 +81,8 @@ impl RouterState {
         for (id, rule) in all {
             if let Some(&a) = self.agent_ix.get(id)
                 && self.agents[a].base_max > 0
+                && (rule == Rule::RequestedAgent
+                    || picked.is_none_or(|g| self.agents[a].group == g))
                 && !wanted.iter().any(|&(w, _)| w == a)
             {
                 wanted.push((a, rule));

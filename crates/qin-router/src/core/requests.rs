@@ -131,12 +131,9 @@ impl RouterState {
     /// today, else none): caps and thresholds change, and queues drain to new room.
     pub(super) fn update_profile(&mut self, out: &mut Vec<Decision>) {
         let today = self.calendar.as_ref().map(|c| c.date(self.now));
-        let due = match &self.profile_override {
-            Some(name) => self.shop.profiles.iter().position(|p| &p.name == name),
-            None => {
-                today.and_then(|d| self.shop.profiles.iter().position(|p| p.dates.contains(&d)))
-            }
-        };
+        let due = self
+            .shop
+            .profile_due(self.profile_override.as_deref(), today.as_deref());
         if due == self.profile {
             return;
         }

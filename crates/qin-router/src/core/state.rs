@@ -87,6 +87,8 @@ pub struct RouterState {
     pub(super) calendar: Option<Calendar>,
     /// Within opening hours.
     pub(super) open: bool,
+    /// While closed: when the shop next opens (ms), as the widget tells waiting shoppers.
+    pub(super) opens_at: Option<Millis>,
     /// `(date, minute of day)` the shifts and hours were last evaluated for.
     pub(super) evaluated: Option<(String, u32)>,
     pub(super) default_group: usize,
@@ -103,8 +105,8 @@ pub struct RouterState {
     /// Assigned chats whose last message is the agent's, by its time.
     pub(super) quiet: BTreeMap<(Millis, QueueKey), ConvId>,
     pub(super) serial: u64,
-    /// `(online, waiting, eta_s)` per group as last announced.
-    pub(super) last_live: Vec<(u32, u32, u32)>,
+    /// `(online, waiting, eta_s)` per group and the opening time, as last announced.
+    pub(super) last_live: (Vec<(u32, u32, u32)>, Option<Millis>),
     pub(super) now: Millis,
 }
 
@@ -191,6 +193,7 @@ impl RouterState {
             profile: None,
             calendar: shop.hours.calendar().ok(),
             open: true,
+            opens_at: None,
             evaluated: None,
             default_group,
             avg_chat_s: shop.avg_chat_s,
@@ -203,7 +206,7 @@ impl RouterState {
             owed: BTreeMap::new(),
             quiet: BTreeMap::new(),
             serial: 0,
-            last_live: Vec::new(),
+            last_live: (Vec::new(), None),
             now: 0,
             shop: shop.clone(),
         }
@@ -328,6 +331,7 @@ impl RouterState {
                     online,
                     waiting,
                     eta_s,
+                    opens_at: self.opens_at,
                 }
             })
             .collect()

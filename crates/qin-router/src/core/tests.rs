@@ -24,6 +24,14 @@ fn opened_by(c: &str, prefs: Prefs) -> RouterEvent {
     }
 }
 
+fn opened_in(c: &str, g: &str, prefs: Prefs) -> RouterEvent {
+    RouterEvent::ChatOpened {
+        conv: conv(c),
+        group: Some(group(g)),
+        prefs,
+    }
+}
+
 fn closed(c: &str) -> RouterEvent {
     RouterEvent::ChatClosed { conv: conv(c) }
 }
@@ -201,6 +209,51 @@ fn a_requested_agent_comes_first_then_followed_then_recent() {
     assert_eq!(
         assigns(&s.handle(opened_by("c4", recent), 13)),
         [a("c4", "an", Rule::RecentAgent)]
+    );
+}
+
+#[test]
+fn a_picked_group_beats_a_followed_or_last_agent_of_another_group() {
+    let mut s = afu();
+    online(&mut s, &["an", "bo", "xi"], 1);
+    let prefs = Prefs {
+        followed: vec![agent("xi")],
+        recent: Some((agent("an"), 0)),
+        ..Prefs::default()
+    };
+    // Picking lady: xi (bold) is passed over, an (lady, last talked to) is not.
+    assert_eq!(
+        assigns(&s.handle(opened_in("c1", "lady", prefs.clone()), 10)),
+        [a("c1", "an", Rule::RecentAgent)]
+    );
+    // Picking lady with only a favourite of bold: lady's least loaded, and no word of xi.
+    let fan_of_xi = Prefs {
+        followed: vec![agent("xi")],
+        ..Prefs::default()
+    };
+    let ds = s.handle(opened_in("c2", "lady", fan_of_xi.clone()), 11);
+    assert!(
+        matches!(
+            ds.as_slice(),
+            [Decision::Assign { agent, rule: Rule::LeastLoaded, unavailable: None, .. }]
+                if agent.as_str() == "bo"
+        ),
+        "{ds:?}"
+    );
+    // No group picked: the favourite, whatever their group.
+    assert_eq!(
+        assigns(&s.handle(opened_by("c3", fan_of_xi), 12)),
+        [a("c3", "xi", Rule::FollowedAgent)]
+    );
+    // The agent asked for in the same `open` counts whatever the group: xi is full now.
+    let asked = Prefs {
+        requested: Some(agent("xi")),
+        ..Prefs::default()
+    };
+    let ds = s.handle(opened_in("c4", "lady", asked), 13);
+    assert!(
+        matches!(ds.as_slice(), [Decision::WaitAgent { agent, .. }] if agent.as_str() == "xi"),
+        "{ds:?}"
     );
 }
 
@@ -767,13 +820,23 @@ fn outside_opening_hours_chats_wait_and_are_served_at_opening() {
         "{ds:?}"
     );
     assert!(!s.is_open());
-    assert_eq!(
-        assigns(&s.handle(RouterEvent::Tick, shanghai("0 09:00"))),
-        [a("c1", "an", Rule::QueueDrain)]
+    // Every group tells shoppers when the shop opens, so nobody reads "0 before you".
+    let opens_at =
+        |s: &RouterState| -> Vec<_> { s.groups_live().iter().map(|g| g.opens_at).collect() };
+    assert_eq!(opens_at(&s), [Some(shanghai("0 09:00")); 2]);
+    let ds = s.handle(RouterEvent::Tick, shanghai("0 09:00"));
+    assert_eq!(assigns(&ds), [a("c1", "an", Rule::QueueDrain)]);
+    assert_eq!(opens_at(&s), [None, None]);
+    assert!(
+        ds.iter().any(
+            |d| matches!(d, Decision::GroupsChanged { groups } if groups[0].opens_at.is_none())
+        ),
+        "{ds:?}"
     );
-    // The holiday keeps the shop closed all day.
+    // The holiday keeps the shop closed all day: it opens the morning after.
     s.handle(RouterEvent::Tick, shanghai("1 10:00"));
     assert!(!s.is_open());
+    assert_eq!(opens_at(&s), [Some(shanghai("2 09:00")); 2]);
 }
 
 #[test]

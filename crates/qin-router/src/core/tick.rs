@@ -55,6 +55,11 @@ impl RouterState {
         let new_day = self.evaluated.as_ref().is_none_or(|(d, _)| *d != stamp.0);
         let was_open = self.open;
         self.open = cal.is_open(self.now);
+        self.opens_at = if self.open {
+            None
+        } else {
+            cal.next_open(self.now)
+        };
         let mut changed = Vec::new();
         for (a, agent) in self.agents.iter_mut().enumerate() {
             let on = agent.shift.as_ref().is_none_or(|w| w.contains(&local));
@@ -313,7 +318,10 @@ impl RouterState {
 
     /// One [`Decision::GroupsChanged`] when any group's availability changed.
     fn announce_groups(&mut self, out: &mut Vec<Decision>) {
-        let live: Vec<_> = self.groups.iter().map(|g| self.live_of(g)).collect();
+        let live = (
+            self.groups.iter().map(|g| self.live_of(g)).collect(),
+            self.opens_at,
+        );
         if live != self.last_live {
             self.last_live = live;
             out.push(Decision::GroupsChanged {

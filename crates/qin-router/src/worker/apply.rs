@@ -6,7 +6,7 @@
 
 use super::owner::Worker;
 use super::{ATTEMPTS, now_ms, record};
-use crate::core::{Decision, RouterEvent};
+use crate::core::{Decision, RouterEvent, Rule};
 use bytes::Bytes;
 use qin_proto::{
     AgentEvent, AgentId, AgentStatus, Audience, ConvId, ConvState, ConversationView, Delivery,
@@ -55,7 +55,10 @@ impl Worker {
                 unavailable,
             } => {
                 tracing::info!(%conv, %agent, %group, from = from.as_ref().map(AgentId::as_str), %rule, %candidates, "chat assigned");
-                let handover = from.is_some().then(|| Handover {
+                // A chat that moved (from an agent, or out of a queue by a supervisor or
+                // with a note) comes with its handover, so a queued chat's note is not lost.
+                let moved = from.is_some() || note.is_some() || rule == Rule::Reassign;
+                let handover = moved.then(|| Handover {
                     from: from.clone(),
                     reason: rule.as_str().to_owned(),
                     note,

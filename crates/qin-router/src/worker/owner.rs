@@ -187,9 +187,14 @@ impl Worker {
         let mut events = Vec::with_capacity(shop_events.len());
         for event in shop_events {
             let event = match event {
-                ShopEvent::ChatOpened { conv, group, .. } => RouterEvent::ChatOpened {
+                ShopEvent::ChatOpened {
                     conv,
-                    group: Some(group),
+                    group,
+                    group_chosen,
+                    ..
+                } => RouterEvent::ChatOpened {
+                    conv,
+                    group: group_chosen.then_some(group),
                     prefs: prefs.next().unwrap_or_default(),
                 },
                 ShopEvent::ChatClosed { conv, .. } => RouterEvent::ChatClosed { conv },
@@ -298,7 +303,7 @@ impl Worker {
         for (c, prefs) in opened.into_iter().zip(prefs) {
             missed.push(RouterEvent::ChatOpened {
                 conv: c.id.clone(),
-                group: Some(c.group.clone()),
+                group: c.group_chosen.then(|| c.group.clone()),
                 prefs,
             });
         }

@@ -116,6 +116,7 @@ impl Harness {
             shopper: record.shopper,
             group: record.group,
             requested_agent: None,
+            group_chosen: false,
         })
         .await;
     }
@@ -171,6 +172,7 @@ fn queued(shop: &ShopConfig, id: &str, at: i64) -> Conversation {
         },
         group: shop.default_group.clone(),
         requested_agent: None,
+        group_chosen: false,
         state: ConvState::Queued,
         agent: None,
         opened_at: at,
@@ -376,6 +378,7 @@ async fn a_chat_closed_before_its_assignment_frees_the_slot_again() {
         shopper: gone.shopper.clone(),
         group: gone.group.clone(),
         requested_agent: None,
+        group_chosen: false,
     })
     .await;
     // `an` (cap 1) is free again for the next chat, and nothing was said about `gone`. (If
@@ -491,6 +494,7 @@ async fn a_chat_opened_just_now_waits_for_its_event_rather_than_being_taken_for_
         shopper: c1.shopper.clone(),
         group: c1.group.clone(),
         requested_agent: None,
+        group_chosen: false,
     })
     .await;
     assert_eq!(
@@ -682,6 +686,7 @@ async fn a_second_router_stands_by_and_takes_over_when_the_first_stops() {
                 shopper: record.shopper,
                 group: record.group,
                 requested_agent: None,
+                group_chosen: false,
             };
             bus.publish(
                 &topic::shop(&cfg.id),

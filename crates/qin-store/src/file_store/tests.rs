@@ -60,6 +60,7 @@ fn conversation(id: &str, opened_at: i64, agent: Option<&str>) -> Conversation {
         },
         group: GroupId::parse("lady").expect("valid id"),
         requested_agent: None,
+        group_chosen: false,
         state: if agent.is_some() {
             ConvState::Assigned
         } else {
@@ -120,6 +121,7 @@ async fn reopening_the_directory_keeps_everything() {
         online: 1,
         waiting: 2,
         eta_s: 30,
+        opens_at: None,
     }];
     let first_sent;
     {

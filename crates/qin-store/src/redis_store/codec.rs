@@ -129,6 +129,7 @@ mod tests {
             },
             group: GroupId::parse("lady").expect("valid id"),
             requested_agent: AgentId::parse("anhong"),
+            group_chosen: false,
             state: ConvState::Assigned,
             agent: AgentId::parse("anhong"),
             opened_at: 1,

@@ -69,6 +69,7 @@ pub(super) fn sample_conversation() -> Conversation {
         },
         group: GroupId::parse("lady").expect("valid id"),
         requested_agent: None,
+        group_chosen: false,
         state: ConvState::Assigned,
         agent: AgentId::parse("anhong"),
         opened_at: 1_700_000_000_000,
