@@ -1,18 +1,19 @@
 //! An agent's socket session: login token, status, assigned chats, replies, notes, closing.
 
+use crate::access::Asker;
 use crate::auth::TokenKind;
 use crate::conn::{Conn, store_error};
 use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
 use crate::routing;
 use crate::state::now_ms;
+use crate::{send, sync};
 use bytes::Bytes;
 use qin_config::{AgentConfig, ShopConfig};
 use qin_proto::{
     AgentEvent, AgentId, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, GroupId, Party,
     ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, Welcome, topic,
 };
-use qin_store::Conversation;
 use std::sync::Arc;
 
 /// An agent who has said `hello` with a valid login token.
@@ -125,13 +126,13 @@ impl AgentSession {
                     agent: self.agent.id.clone(),
                 };
                 let message = self.message(cid, kind, body);
-                conversation::send(conn, &c.id, &c.shop, message, event).await?;
+                send::send(conn, &c.id, &c.shop, message, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
             ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
             ClientFrame::Sync { conv, after, epoch } => {
-                conversation::sync(conn, self, &conv, after, epoch).await
+                sync::sync(conn, self, &conv, after, epoch).await
             }
             ClientFrame::Close { conv, tags } => {
                 let c = self.own(conn, &conv).await?;
@@ -300,23 +301,7 @@ impl Participant for AgentSession {
         &self.party
     }
 
-    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
-        let found = conn
-            .state
-            .store
-            .conversation(conv)
-            .await
-            .map_err(store_error)?;
-        match found {
-            Some(c) if c.shop == self.shop.id && c.agent.as_ref() == Some(&self.agent.id) => Ok(c),
-            Some(_) => Err(ProtoError::new(
-                ErrorCode::Forbidden,
-                format!("conversation {conv} is not assigned to you"),
-            )),
-            None => Err(ProtoError::new(
-                ErrorCode::NotFound,
-                format!("no conversation {conv}"),
-            )),
-        }
+    fn asker(&self) -> Asker<'_> {
+        Asker::agent(&self.shop.id, &self.agent.id)
     }
 }

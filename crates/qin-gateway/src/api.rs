@@ -1,13 +1,13 @@
 //! The REST API: agent login, conversation history, health and readiness.
 
-use crate::auth::{Claims, TokenKind, password_matches};
-use crate::conversation::MAX_SYNC;
+use crate::access::{self, Asker};
+use crate::auth::{Caller, Claims, TokenKind, password_matches};
 use crate::error::ApiError;
 use crate::state::{GatewayState, now_ms};
+use crate::sync::MAX_SYNC;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use qin_proto::{AgentId, ConvId, ErrorCode, Message, Party, Role, ShopId};
 use serde::{Deserialize, Serialize};
@@ -91,33 +91,13 @@ pub async fn messages(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
     query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
+    caller: Result<Caller, ApiError>,
 ) -> Result<Json<History>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::BadFrame, e.body_text()))?;
-    let claims = bearer(&headers)
-        .and_then(|t| state.tokens.verify(t, now_ms()))
-        .ok_or_else(|| {
-            ApiError::new(ErrorCode::Unauthorized, "a valid Bearer token is required")
-        })?;
+    let Caller(claims) = caller?;
     let conv_id = ConvId::parse(id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
-    let conv = state
-        .store
-        .conversation(&conv_id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
-    let allowed = conv.shop == claims.shop
-        && match claims.kind {
-            TokenKind::Shopper => conv.shopper.id == claims.sub,
-            TokenKind::Agent => conv.agent.as_ref().map(AgentId::as_str) == Some(&claims.sub),
-        };
-    if !allowed {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "this conversation is not yours",
-        ));
-    }
+    access::conversation_of(&state, &conv_id, Asker::of(&claims)).await?;
     let limit = query.limit.unwrap_or(500).clamp(1, MAX_SYNC);
     let messages = state
         .store
@@ -134,14 +114,6 @@ pub async fn messages(
         messages,
         last_seq,
     }))
-}
-
-pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
 }
 
 /// `GET /healthz`: the process is up.

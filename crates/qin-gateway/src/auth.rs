@@ -1,7 +1,12 @@
-//! Signed, expiring tokens for shoppers and agents, and agent password checks.
+//! Signed, expiring tokens for shoppers and agents, agent password checks, and who calls
+//! the REST API ([`rest`]).
 //!
 //! A token is `base64url(claims JSON) "." base64url(HMAC-SHA256(claims))`: stateless, so any
 //! gateway holding the deployment's secret can verify it.
+
+mod rest;
+
+pub(crate) use rest::{Agent, Caller, Supervisor};
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use base64::Engine;

@@ -3,25 +3,20 @@
 //! force for every later request and chat (the answer waits until this node's workers run on
 //! it), and other nodes of the deployment reload too.
 
+use crate::auth::Supervisor;
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::supervisor::{claims, shop_of, supervisor_of};
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use qin_proto::ErrorCode;
 use serde_json::{Value, json};
 
 /// Reloads the config file: 200 `{"reloaded": true, "shops": [...]}`, 400 with the problem,
 /// 409 when this node runs without a config file; 401/403/404 as every supervisor call.
 pub(crate) async fn reload(
+    Supervisor { shop, agent: who }: Supervisor,
     State(state): State<GatewayState>,
-    Path(shop): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let claims = claims(&state, &headers)?;
-    let shop = shop_of(&state, shop)?;
-    let who = supervisor_of(&shop, &claims)?;
     let Some(reload) = state.reload.clone() else {
         return Err(ApiError::new(
             ErrorCode::Conflict,

@@ -1,19 +1,16 @@
 //! Conversation actions shared by shoppers and agents once a session has checked the
-//! conversation is theirs: send, typing, read, sync, close; and publishing to its parties.
+//! conversation is theirs (typing, read, close; sending and sync have files of their own),
+//! and publishing to its parties.
 
+use crate::access::{self, Asker};
 use crate::conn::{Conn, bus_error, store_error};
 use crate::state::{GatewayState, now_ms};
 use qin_config::ShopConfig;
-use qin_proto::unsequenced;
 use qin_proto::{
     AgentEvent, Audience, ConvId, ConvState, ConversationView, Delivery, MessageKind, Party,
     ProtoError, Role, ServerFrame, ShopEvent, ShopId, topic,
 };
-use qin_store::{Announcement, Appended, Conversation, NewMessage};
-
-/// Most messages one `sync` replays; beyond it `recovered` is false and the client syncs again.
-pub(crate) const MAX_SYNC: usize = 5000;
-const SYNC_PAGE: usize = 500;
+use qin_store::{Conversation, NewMessage};
 
 /// The assigned agent of `conv` as a party, named from the config.
 pub(crate) fn agent_party(shop: &ShopConfig, conv: &Conversation) -> Option<Party> {
@@ -79,68 +76,22 @@ pub(crate) async fn tell_services(state: &GatewayState, shop: &ShopId, event: &S
     }
 }
 
-/// Appends `message` to `conv` of `shop` (the caller has checked the sender is a party to
-/// it; the store refuses a closed one), acks it to the sender, and has it delivered to every
-/// party and told to the router and auto-reply (`event`, given the stored message's `seq`).
-/// A store on the bus's Redis does both inside the append, in seq order; otherwise they are
-/// published here, side by side. A retried `cid` is acked with its original `seq` and neither
-/// delivered nor told again.
-pub(crate) async fn send(
-    conn: &mut Conn,
-    conv: &ConvId,
-    shop: &ShopId,
-    message: NewMessage,
-    event: impl FnOnce(u64) -> ShopEvent,
-) -> Result<Appended, ProtoError> {
-    let announce = [
-        Announcement::delivery(conv, &message),
-        Announcement {
-            topic: topic::shop(shop),
-            payload: unsequenced::json(event),
-        },
-    ];
-    let (appended, announced) = conn
-        .state
-        .store
-        .append_announced(conv, message, &announce)
-        .await
-        .map_err(store_error)?;
-    let seq = appended.message.seq;
-    conn.reply(&ServerFrame::Ack {
-        conv: conv.clone(),
-        cid: appended.message.cid.clone(),
-        seq,
-    });
-    if !appended.duplicate && !announced {
-        let bus = &conn.state.bus;
-        let [delivery, told] = announce.map(|a| async move {
-            let payload = unsequenced::fill(&a.payload, seq);
-            bus.publish(&a.topic, payload.into()).await
-        });
-        let (delivered, told) = tokio::join!(delivery, told);
-        if let Err(e) = delivered {
-            // Stored and acked: the parties recover it with `sync`.
-            tracing::warn!(%conv, seq, error = %e, "message stored but not delivered live");
-        }
-        if let Err(e) = told {
-            // The router reconciles with the store.
-            tracing::warn!(%shop, error = %e, "services not told of a stored message");
-        }
-    }
-    Ok(appended)
-}
-
 /// A session that acts in the conversations it is a party to.
 pub(crate) trait Participant: Sync {
     /// Who the session is, as the other parties see them.
     fn party(&self) -> &Party;
+
+    /// Who asks, for the access rule.
+    fn asker(&self) -> Asker<'_>;
 
     /// The conversation, if this session is a party to it (`forbidden` or `not_found` if not).
     fn own(
         &self,
         conn: &Conn,
         conv: &ConvId,
-    ) -> impl Future<Output = Result<Conversation, ProtoError>> + Send;
+    ) -> impl Future<Output = Result<Conversation, ProtoError>> + Send {
+        access::conversation_of(&conn.state, conv, self.asker())
+    }
 
     /// A message from this session, stamped now.
     fn message(&self, cid: String, kind: MessageKind, body: String) -> NewMessage {
@@ -193,74 +144,6 @@ pub(crate) async fn read(
         from: who.party().clone(),
     };
     publish(&conn.state, conv, Audience::All, &frame).await
-}
-
-/// The epoch of a conversation's log: when its first message was stored. If the store loses
-/// a log and begins it again, its first message (and so the epoch) differs. `None` while the
-/// log is empty.
-pub(crate) async fn epoch(
-    state: &GatewayState,
-    conv: &ConvId,
-) -> Result<Option<String>, ProtoError> {
-    let first = state
-        .store
-        .messages_after(conv, 0, 1)
-        .await
-        .map_err(store_error)?;
-    Ok(first.first().map(|m| format!("{}-{}", m.ts, m.seq)))
-}
-
-/// Replays the messages after `after` to this socket, then `synced`. A client holding
-/// another epoch of the log gets no replay: `synced {upto: 0, recovered: false}` tells it to
-/// discard its copy and sync from 0.
-pub(crate) async fn sync(
-    conn: &mut Conn,
-    who: &impl Participant,
-    conv: &ConvId,
-    after: u64,
-    client_epoch: Option<String>,
-) -> Result<(), ProtoError> {
-    who.own(conn, conv).await?;
-    let epoch = epoch(&conn.state, conv).await?;
-    if client_epoch.is_some() && after > 0 && client_epoch != epoch {
-        tracing::info!(%conv, ?client_epoch, ?epoch, "client holds another epoch of the log");
-        conn.reply(&ServerFrame::Synced {
-            conv: conv.clone(),
-            upto: 0,
-            recovered: false,
-            epoch,
-        });
-        return Ok(());
-    }
-    let mut upto = after;
-    let mut replayed = 0;
-    loop {
-        let page = conn
-            .state
-            .store
-            .messages_after(conv, upto, SYNC_PAGE)
-            .await
-            .map_err(store_error)?;
-        let full = page.len() == SYNC_PAGE;
-        for message in page {
-            upto = message.seq;
-            replayed += 1;
-            conn.reply(&ServerFrame::Message(message));
-        }
-        if !full || replayed >= MAX_SYNC {
-            break;
-        }
-    }
-    let last = conn.state.store.last_seq(conv).await.map_err(store_error)?;
-    conn.reply(&ServerFrame::Synced {
-        conv: conv.clone(),
-        // A client ahead of the log means the store lost history: say so (and where the
-        // log really ends) rather than pretend the gap is filled.
-        upto: if after > last { last } else { upto },
-        recovered: upto >= last && after <= last,
-        epoch,
-    });
-    Ok(())
 }
 
 /// Closes a conversation: stores it, tells its parties, frees the agent's slot.

@@ -28,6 +28,11 @@ impl ApiError {
         self.code
     }
 
+    /// A request body that is not the JSON expected (400).
+    pub fn bad_body(e: axum::extract::rejection::JsonRejection) -> Self {
+        Self::new(ErrorCode::BadFrame, e.body_text())
+    }
+
     /// A store failure, told to the client without internals.
     pub fn store(e: StoreError) -> Self {
         let e = crate::conn::store_error(e);

@@ -267,3 +267,6 @@ fn deliver_missed(members: &Members, missed: Vec<Message>) {
 fn offer(member: &Member, item: Outgoing) {
     member.outbox.offer(item);
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! Qin's websocket gateway: shopper and agent sockets, the REST API, and the widget and
 //! console pages. Stateless: any number run behind a load balancer, sharing the store and bus.
 
+mod access;
 mod agent;
 mod api;
 mod auth;
@@ -9,14 +10,21 @@ mod config_reload;
 mod conn;
 mod conversation;
 mod error;
+mod groups;
 mod hub;
 mod phrases;
+mod profile;
 mod rate;
 mod routing;
+mod send;
+#[cfg(test)]
+mod session_tests;
 mod shopper;
 mod socket;
+mod staff;
 mod state;
 mod supervisor;
+mod sync;
 #[cfg(test)]
 mod testing;
 mod web;
@@ -54,10 +62,10 @@ pub fn app(state: GatewayState) -> Router {
         .route("/api/conversations/{id}/assign", post(supervisor::assign))
         .route(
             "/api/shops/{shop}/profile",
-            get(supervisor::profile).put(supervisor::set_profile),
+            get(profile::profile).put(profile::set_profile),
         )
         .route("/api/shops/{shop}/groups", get(supervisor::groups))
-        .route("/api/shops/{shop}/staff", get(supervisor::staff))
+        .route("/api/shops/{shop}/staff", get(staff::staff))
         .route("/api/shops/{shop}/phrases", get(phrases::list))
         .route(
             "/api/shops/{shop}/phrases/{shortcut}",

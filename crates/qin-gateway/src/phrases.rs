@@ -8,14 +8,14 @@
 //! for `scope: "shop"` changes, its supervisors). Bad input is refused before anything is
 //! stored: 400 (`bad_frame`), 413 (`too_large`), 409 when the owner already has the most.
 
+use crate::auth::Agent;
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::supervisor::{claims, shop_of, staff_of};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use qin_config::{AgentConfig, PhraseConfig, ShopConfig};
+use axum::http::StatusCode;
+use qin_config::{AgentConfig, PhraseConfig};
 use qin_proto::phrase::{check_phrase_text, check_shortcut};
 use qin_proto::{AgentId, ErrorCode, MAX_PHRASES, Phrase};
 use qin_store::PhraseSaved;
@@ -83,18 +83,6 @@ fn parse_body(body: serde_json::Value) -> Result<SetPhrase, ApiError> {
     serde_json::from_value(body).map_err(|e| bad_request(format!("{SHAPE}: {e}")))
 }
 
-/// The staff member asking, and their shop (401, 404, 403).
-fn asker(
-    state: &GatewayState,
-    headers: &HeaderMap,
-    shop: String,
-) -> Result<(std::sync::Arc<ShopConfig>, AgentConfig), ApiError> {
-    let claims = claims(state, headers)?;
-    let shop = shop_of(state, shop)?;
-    let agent = staff_of(&shop, &claims)?;
-    Ok((shop, agent))
-}
-
 /// The store owner for `scope` (403 for a shop-wide change by anyone but a supervisor).
 fn owner_for(agent: &AgentConfig, scope: Scope) -> Result<Option<AgentId>, ApiError> {
     match scope {
@@ -134,11 +122,9 @@ fn shown(own: Vec<Phrase>, stored: Vec<Phrase>, configured: &[PhraseConfig]) -> 
 
 /// `GET /api/shops/{shop}/phrases`: the asking agent's phrases and the shop's.
 pub async fn list(
+    Agent { shop, agent }: Agent,
     State(state): State<GatewayState>,
-    Path(shop): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Phrases>, ApiError> {
-    let (shop, agent) = asker(&state, &headers, shop)?;
     let own = state.store.phrases(&shop.id, Some(&agent.id));
     let stored = state.store.phrases(&shop.id, None);
     let (own, stored) = tokio::try_join!(own, stored).map_err(ApiError::store)?;
@@ -150,13 +136,12 @@ pub async fn list(
 /// `PUT /api/shops/{shop}/phrases/{shortcut}` with `{"text": …, "scope": "me"|"shop"}`:
 /// adds (201) or replaces (200) the phrase; answers with it.
 pub async fn set(
+    Agent { shop, agent }: Agent,
     State(state): State<GatewayState>,
     path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ShownPhrase>), ApiError> {
-    let Path((shop, shortcut)) = path.map_err(|e| bad_request(e.body_text()))?;
-    let (shop, agent) = asker(&state, &headers, shop)?;
+    let Path((_, shortcut)) = path.map_err(|e| bad_request(e.body_text()))?;
     check_shortcut(&shortcut)?;
     let Json(body) = body.map_err(|e| bad_request(e.body_text()))?;
     let req = parse_body(body)?;
@@ -195,13 +180,12 @@ pub async fn set(
 
 /// `DELETE /api/shops/{shop}/phrases/{shortcut}?scope=me|shop`: removes a stored phrase (204).
 pub async fn delete(
+    Agent { shop, agent }: Agent,
     State(state): State<GatewayState>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<DeleteQuery>, QueryRejection>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let Path((shop, shortcut)) = path.map_err(|e| bad_request(e.body_text()))?;
-    let (shop, agent) = asker(&state, &headers, shop)?;
+    let Path((_, shortcut)) = path.map_err(|e| bad_request(e.body_text()))?;
     check_shortcut(&shortcut)?;
     let Query(query) = query.map_err(|e| bad_request(e.body_text()))?;
     let owner = owner_for(&agent, query.scope)?;
@@ -229,6 +213,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use qin_config::ShopConfig;
 
     fn shop() -> ShopConfig {
         let mut shop = crate::testing::demo_shop();

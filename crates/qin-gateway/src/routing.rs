@@ -5,8 +5,13 @@
 use crate::conn::store_error;
 use crate::conversation::tell_services;
 use crate::state::{GatewayState, now_ms};
+use axum::Json;
+use axum::http::StatusCode;
 use qin_config::{AgentConfig, ProfileConfig, ShopConfig};
-use qin_proto::{AgentId, ErrorCode, GroupId, ProtoError, RouterRequest, ShopEvent, ShopId};
+use qin_proto::{
+    AgentId, ErrorCode, GroupId, Party, ProtoError, Role, RouterRequest, ShopEvent, ShopId,
+};
+use serde_json::Value;
 
 /// Queues `request` for `shop`'s router and nudges it. Fails (`unavailable`) only when the
 /// store did not take the request; a lost nudge is harmless, the router also reads its inbox
@@ -25,6 +30,23 @@ pub(crate) async fn ask_router(
         .map_err(store_error)?;
     tell_services(state, shop, &ShopEvent::RequestPending).await;
     Ok(())
+}
+
+/// The 202 answer to a request queued for the router.
+pub(crate) fn accepted() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({"accepted": true})),
+    )
+}
+
+/// A supervisor as the party asking the router (a reassignment, a profile switch).
+pub(crate) fn supervisor_party(supervisor: &AgentConfig) -> Party {
+    Party {
+        role: Role::Supervisor,
+        id: supervisor.id.to_string(),
+        name: supervisor.name.clone(),
+    }
 }
 
 /// The shop's peak-day profile in force now, as the router applies it: the one a supervisor

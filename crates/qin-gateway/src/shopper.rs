@@ -1,15 +1,18 @@
 //! A shopper's socket session: identity, persona groups, opening chats, talking in them.
 
+use crate::access::Asker;
 use crate::auth::{Claims, TokenKind};
 use crate::conn::{Conn, store_error};
 use crate::conversation::{self, Participant, view};
+use crate::groups::groups_live;
 use crate::hub::TopicKind;
 use crate::routing;
 use crate::state::{GatewayState, now_ms, random_id};
+use crate::{send, sync};
 use qin_config::ShopConfig;
 use qin_proto::{
-    AgentId, AgentStatus, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, GroupLive, Party,
-    ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
+    AgentId, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, Party, ProtoError, Role,
+    RouterRequest, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
 };
 use qin_store::Conversation;
 use std::sync::Arc;
@@ -136,13 +139,13 @@ impl ShopperSession {
                     body: told,
                 };
                 let message = self.message(cid, kind, body);
-                conversation::send(conn, &id, &self.shop.id, message, event).await?;
+                send::send(conn, &id, &self.shop.id, message, event).await?;
                 Ok(())
             }
             ClientFrame::Typing { conv, on } => conversation::typing(conn, self, &conv, on).await,
             ClientFrame::Read { conv, seq } => conversation::read(conn, self, &conv, seq).await,
             ClientFrame::Sync { conv, after, epoch } => {
-                conversation::sync(conn, self, &conv, after, epoch).await
+                sync::sync(conn, self, &conv, after, epoch).await
             }
             ClientFrame::Close { conv, .. } => {
                 let c = self.own(conn, &conv).await?;
@@ -309,68 +312,10 @@ impl Participant for ShopperSession {
         &self.party
     }
 
-    async fn own(&self, conn: &Conn, conv: &ConvId) -> Result<Conversation, ProtoError> {
-        let found = conn
-            .state
-            .store
-            .conversation(conv)
-            .await
-            .map_err(store_error)?;
-        match found {
-            Some(c) if c.shop == self.shop.id && c.shopper.id == self.visitor.as_str() => Ok(c),
-            Some(_) => Err(ProtoError::new(
-                ErrorCode::Forbidden,
-                format!("conversation {conv} is not yours"),
-            )),
-            None => Err(ProtoError::new(
-                ErrorCode::NotFound,
-                format!("no conversation {conv}"),
-            )),
+    fn asker(&self) -> Asker<'_> {
+        Asker::Shopper {
+            shop: &self.shop.id,
+            visitor: self.visitor.as_str(),
         }
     }
-}
-
-/// The shop's persona groups with live availability: as the router last wrote it, or
-/// (before any router ran) from the config and the agents' recorded statuses.
-pub(crate) async fn groups_live(
-    state: &GatewayState,
-    shop: &ShopConfig,
-) -> Result<Vec<GroupLive>, ProtoError> {
-    let live = state
-        .store
-        .groups_live(&shop.id)
-        .await
-        .map_err(store_error)?;
-    if !live.is_empty() {
-        return Ok(live);
-    }
-    let statuses = state
-        .store
-        .agent_statuses(&shop.id)
-        .await
-        .map_err(store_error)?;
-    let now = now_ms();
-    let opens_at = shop
-        .hours
-        .calendar()
-        .ok()
-        .filter(|c| !c.is_open(now))
-        .and_then(|c| c.next_open(now));
-    Ok(shop
-        .groups
-        .iter()
-        .map(|g| GroupLive {
-            id: g.id.clone(),
-            name: g.name.clone(),
-            tagline: g.tagline.clone(),
-            online: shop
-                .agents
-                .iter()
-                .filter(|a| a.group == g.id && statuses.get(&a.id) == Some(&AgentStatus::Online))
-                .count() as u32,
-            waiting: 0,
-            eta_s: 0,
-            opens_at,
-        })
-        .collect())
 }

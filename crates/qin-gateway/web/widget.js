@@ -411,6 +411,7 @@ function statusText() {
       // Nobody to wait for: a place in the queue would promise an answer that is not coming.
       const why = nobody(groupOf(c));
       if (why) return `${why[0]}，您可以先留言，我们上线后第一时间回复 · We're sorry, ${why[1]}: leave a message and we'll reply as soon as we're back`;
+      if (c.position == null) return '正在为您接通… · Connecting you…'; // the router has not placed it yet
       return `排队中，前面还有 ${pos - 1} 位${eta(c.eta_s)} · You are number ${pos} in the queue`;
     }
     case 'waiting_agent':
