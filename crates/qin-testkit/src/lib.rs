@@ -17,7 +17,7 @@ pub use eventually::{Outcome, eventually, poll_until};
 pub use http::{HttpResponse, http};
 pub use ledger::{Counters, LogEntry, check_log, fetch_log};
 pub use party::{ChatParty, Side};
-pub use process::{QinProcess, free_addr, tcp_established};
+pub use process::{QinProcess, tcp_established};
 pub use redis_server::{RedisServer, unique_prefix};
 pub use stats::Percentiles;
 pub use temp_dir::TempDir;
