@@ -4,7 +4,7 @@
 mod common;
 
 use common::{conversation_state, online_agent, open, shopper};
-use qin_testkit::{QinProcess, RedisServer, TempDir, unique_prefix};
+use qin_testkit::{QinProcess, RedisServer, TempDir, WAIT, unique_prefix};
 use std::path::Path;
 use std::process::Command;
 
@@ -62,15 +62,27 @@ async fn two_gateway_processes_and_a_worker_process_serve_one_chat() {
     shopper.recv_message(&conv, "在的亲～").await;
 }
 
-#[test]
-fn serve_with_redis_but_no_secret_refuses_to_start() {
-    let out = qin()
+/// Redis is reachable, so what stops it is the missing secret, and the error says so.
+#[tokio::test]
+async fn serve_with_redis_but_no_secret_refuses_to_start() {
+    let redis = RedisServer::start();
+    let refused = tokio::process::Command::new(BIN)
         .args(["serve", "--config", CONFIG, "--roles", "gateway"])
-        .args(["--listen", "127.0.0.1:0", "--redis", "redis://127.0.0.1:1"])
+        .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
         .env_remove("QIN_SECRET")
-        .output()
+        .env("QIN_KEY_PREFIX", unique_prefix())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(WAIT, refused)
+        .await
+        .expect("qin started serving without a secret")
         .unwrap();
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("QIN_SECRET") && err.contains("must be set"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
