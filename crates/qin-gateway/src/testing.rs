@@ -9,11 +9,9 @@ use qin_config::{Config, ShopConfig};
 use qin_store::MemoryStore;
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// How long a test waits for something that should happen at once.
-pub const WAIT: Duration = Duration::from_secs(5);
+pub use qin_testkit::WAIT;
 
 /// The demo config (`config/qin.toml`).
 pub fn demo_config() -> Config {

@@ -1,30 +1,31 @@
-//! `qin serve` as a child process, so a test can crash a gateway with `kill -9`, and what
-//! Linux says about a process or a connection (`/proc`).
+//! `qin serve` as a child process, so a test can crash a gateway with `kill -9` or stop it
+//! with a signal, and what Linux says about a process or a connection (`/proc`).
+//!
+//! A child binds port 0 itself and its banner says which port it got ([`banner`]): a port
+//! number picked by the test and handed over could be taken by another process meanwhile.
 
-use crate::{WAIT, http};
-use std::net::{SocketAddr, TcpListener};
+mod banner;
+
+use crate::{WAIT, eventually, http};
+use banner::{Listening, watch_output};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-/// A free loopback address to listen on.
-pub fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
+use std::process::{Child, Command, ExitStatus, Stdio};
+use tokio::sync::watch;
 
 /// A `qin serve` child process, killed when dropped.
 #[derive(Debug)]
 pub struct QinProcess {
     child: Option<Child>,
-    /// Where its gateway listens (meaningful only with the gateway role).
-    pub addr: SocketAddr,
+    /// What its standard output said about its gateway's address.
+    listening: watch::Receiver<Listening>,
 }
 
 impl QinProcess {
-    /// Runs `bin serve --config config --roles roles --listen addr [--redis redis]`, with
-    /// `QIN_KEY_PREFIX=prefix`, a shared token secret, and only errors logged.
+    /// Runs `bin serve --config config --roles roles --listen 127.0.0.1:0 --data-dir ""
+    /// [--redis redis]`, with `QIN_KEY_PREFIX=prefix`, a shared token secret, and only errors
+    /// logged. Without Redis it keeps its data in memory. [`QinProcess::wait_ready`] tells
+    /// where its gateway listens.
     pub fn serve(
         bin: &Path,
         config: &Path,
@@ -32,52 +33,87 @@ impl QinProcess {
         redis: Option<&str>,
         prefix: &str,
     ) -> Self {
-        let addr = free_addr();
         let mut cmd = Command::new(bin);
         cmd.arg("serve")
             .arg("--config")
             .arg(config)
-            .args(["--roles", roles, "--listen", &addr.to_string()])
+            .args(["--roles", roles])
+            .args(["--listen", "127.0.0.1:0", "--data-dir", ""])
             .env("QIN_SECRET", "fault-test-secret")
             .env("QIN_KEY_PREFIX", prefix)
             .env("QIN_LOG", "error")
-            .stdout(Stdio::null());
+            .stdout(Stdio::piped());
         if let Some(url) = redis {
             cmd.args(["--redis", url]);
         }
-        let child = cmd
+        let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
         Self {
             child: Some(child),
-            addr,
+            listening: watch_output(stdout),
         }
     }
 
-    /// Waits until `GET /readyz` answers 200.
-    pub async fn wait_ready(&self) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            if tokio::net::TcpStream::connect(self.addr).await.is_ok()
-                && http(&self.addr.to_string(), "GET", "/readyz", None, None)
-                    .await
-                    .status
-                    == 200
-            {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "qin at {} never became ready",
-                self.addr
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
+    /// Waits until its gateway listens and `GET /readyz` answers 200; returns the gateway's
+    /// address. Only for a process with the gateway role.
+    pub async fn wait_ready(&self) -> SocketAddr {
+        let mut listening = self.listening.clone();
+        let said = tokio::time::timeout(WAIT, listening.wait_for(|l| *l != Listening::NotYet))
+            .await
+            .map(|l| l.map(|l| *l));
+        let addr = match said {
+            Ok(Ok(Listening::At(addr))) => addr,
+            Err(_) => panic!("qin printed no gateway address within {WAIT:?}"),
+            _ => panic!("qin ended before its gateway listened (see its errors above)"),
+        };
+        eventually(&format!("qin at {addr} ready"), async || {
+            http(&addr.to_string(), "GET", "/readyz", None, None)
+                .await
+                .status
+                == 200
+        })
+        .await;
+        addr
+    }
+
+    /// Where its gateway listens. Panics before [`QinProcess::wait_ready`] has seen it.
+    pub fn addr(&self) -> SocketAddr {
+        match *self.listening.borrow() {
+            Listening::At(addr) => addr,
+            _ => panic!("qin's gateway address is not known yet: wait_ready first"),
         }
     }
 
     /// The process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends it the signal `name` (`TERM`, `HUP`, …).
+    pub fn signal(&self, name: &str) {
+        let pid = self.pid().expect("qin is running");
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status();
+        assert!(
+            sent.as_ref().is_ok_and(ExitStatus::success),
+            "kill -{name} {pid}: {sent:?}"
+        );
+    }
+
+    /// Waits until it exits by itself (after a signal) and returns how it ended.
+    pub async fn wait_exit(&mut self) -> ExitStatus {
+        let child = self.child.as_mut().expect("qin is running");
+        let status = eventually("qin exits", async || {
+            child
+                .try_wait()
+                .unwrap_or_else(|e| panic!("cannot wait for qin: {e}"))
+        })
+        .await;
+        self.child = None;
+        status
     }
 
     /// Kills it at once (SIGKILL), like a crash.

@@ -2,9 +2,14 @@
 //!
 //! Tests that need to kill or restart Redis start their own; others may share one and keep
 //! apart with [`unique_prefix`].
+//!
+//! `redis-server` cannot say which port it got from port 0, so a free port is picked and
+//! handed over; another process may take it meanwhile. A server therefore counts as started
+//! only once the one answering on the port is our own child (its `process_id`), and a new
+//! port is tried otherwise.
 
+use crate::TempDir;
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,7 +29,8 @@ pub fn unique_prefix() -> String {
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
-    dir: PathBuf,
+    /// Its data directory (the AOF), kept across restarts.
+    dir: TempDir,
     appendonly: bool,
     child: Option<Child>,
 }
@@ -45,12 +51,9 @@ impl RedisServer {
     fn start_with(appendonly: bool) -> Self {
         let mut last_error = String::new();
         for _ in 0..5 {
-            let port = free_port();
-            let dir = std::env::temp_dir().join(format!("qin-redis-{}-{port}", std::process::id()));
-            let _ = std::fs::create_dir_all(&dir);
             let mut server = Self {
-                port,
-                dir,
+                port: free_port(),
+                dir: TempDir::new("redis"),
                 appendonly,
                 child: None,
             };
@@ -69,7 +72,7 @@ impl RedisServer {
             .args(["--appendonly", if self.appendonly { "yes" } else { "no" }])
             .args(["--appendfsync", "always"])
             .arg("--dir")
-            .arg(&self.dir)
+            .arg(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn().map_err(|e| {
@@ -78,7 +81,7 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if self.ping() {
+            if self.answers() {
                 return Ok(());
             }
             let exited = self
@@ -95,17 +98,10 @@ impl RedisServer {
         Err("redis-server did not answer PING within 10 s".into())
     }
 
-    fn ping(&self) -> bool {
-        use std::io::{Read, Write};
-        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-        if stream.write_all(b"PING\r\n").is_err() {
-            return false;
-        }
-        let mut buf = [0u8; 16];
-        matches!(stream.read(&mut buf), Ok(n) if buf[..n].starts_with(b"+PONG"))
+    /// Whether our own child answers on the port (not another server that took it first).
+    fn answers(&self) -> bool {
+        let ours = self.child.as_ref().map(Child::id);
+        ours.is_some() && server_pid(self.port) == ours
     }
 
     /// `redis://127.0.0.1:PORT`.
@@ -137,8 +133,33 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
+        // The data directory goes after this, with the field.
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The `process_id` of the Redis server answering on `port` (`INFO server`), if one does.
+fn server_pid(port: u16) -> Option<u32> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((_, rest)) = text.split_once("\r\nprocess_id:")
+            && let Some((pid, _)) = rest.split_once("\r\n")
+        {
+            return pid.trim().parse().ok();
+        }
     }
 }
 

@@ -72,11 +72,9 @@ mod tests {
 
     #[test]
     fn a_data_directory_keeps_its_secret() {
-        let dir = std::env::temp_dir().join(format!("qin-secret-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let first = kept_in(&dir).unwrap();
-        assert_eq!(kept_in(&dir).unwrap(), first);
+        let dir = qin_testkit::TempDir::new("secret");
+        let first = kept_in(dir.path()).unwrap();
+        assert_eq!(kept_in(dir.path()).unwrap(), first);
         assert_eq!(first.len(), 64);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

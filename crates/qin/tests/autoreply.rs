@@ -7,10 +7,9 @@ mod common;
 
 use common::*;
 use qin::Backend;
-use qin_testkit::{QinProcess, RedisServer, WAIT, WsClient, unique_prefix};
+use qin_testkit::{QinProcess, RedisServer, TempDir, WsClient, eventually, unique_prefix};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The demo config with holding messages after 2 s and 4 s, a 3 s quiet time and every
 /// queue change told, so the test waits seconds, not minutes.
@@ -33,28 +32,6 @@ fn parsed(text: &str) -> qin_config::Config {
     config
 }
 
-/// A config file for `qin serve` child processes, removed when dropped.
-struct ConfigFile(PathBuf);
-
-impl ConfigFile {
-    fn new(text: &str) -> Self {
-        let name = format!(
-            "qin-autoreply-{}-{}.toml",
-            std::process::id(),
-            unique_prefix()
-        );
-        let path = std::env::temp_dir().join(name.replace(':', ""));
-        std::fs::write(&path, text).expect("write config");
-        Self(path)
-    }
-}
-
-impl Drop for ConfigFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// Subscribers of a Redis channel.
 async fn subscribers(redis: &RedisServer, channel: &str) -> i64 {
     let client = redis::Client::open(redis.url()).expect("redis url");
@@ -73,14 +50,10 @@ async fn subscribers(redis: &RedisServer, channel: &str) -> i64 {
 
 /// Waits until `channel` has `n` subscribers.
 async fn wait_subscribers(redis: &RedisServer, channel: &str, n: i64) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while subscribers(redis, channel).await < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{channel} never got {n} subscribers"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(&format!("{channel} has {n} subscribers"), async || {
+        subscribers(redis, channel).await >= n
+    })
+    .await;
 }
 
 /// Waits for the bot message with `cid` in `conv`.
@@ -121,11 +94,12 @@ async fn two_autoreply_processes_post_every_reply_once() {
     let addr = front.addr.expect("gateway address");
     let channel = format!("{prefix}shop.afu");
     let before = subscribers(&redis, &channel).await;
-    let file = ConfigFile::new(&text);
+    let dir = TempDir::new("autoreply");
+    let file = dir.write("qin.toml", &text);
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_qin"));
     let workers = [
-        QinProcess::serve(&bin, &file.0, "autoreply", Some(&redis.url()), &prefix),
-        QinProcess::serve(&bin, &file.0, "autoreply", Some(&redis.url()), &prefix),
+        QinProcess::serve(&bin, &file, "autoreply", Some(&redis.url()), &prefix),
+        QinProcess::serve(&bin, &file, "autoreply", Some(&redis.url()), &prefix),
     ];
     wait_subscribers(&redis, &channel, before + 2).await;
 

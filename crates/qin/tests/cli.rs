@@ -4,51 +4,47 @@
 mod common;
 
 use common::{conversation_state, online_agent, open, shopper};
-use qin_testkit::{RedisServer, WAIT, http, unique_prefix};
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use qin_testkit::{QinProcess, RedisServer, TempDir, WAIT, eventually, unique_prefix};
+use std::path::Path;
+use std::process::Command;
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
+const BIN: &str = env!("CARGO_BIN_EXE_qin");
 
 fn qin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_qin"))
+    Command::new(BIN)
 }
 
-#[test]
-fn logs_written_to_a_file_carry_no_terminal_colour_codes() {
-    let log = std::env::temp_dir().join(format!("qin-log-{}.txt", std::process::id()));
-    let file = std::fs::File::create(&log).unwrap();
-    let child = qin()
-        .args([
-            "serve",
-            "--config",
-            CONFIG,
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            "",
-        ])
+/// `qin serve --roles roles` on the demo config (see [`QinProcess::serve`]).
+fn serve(roles: &str, redis: Option<&str>, prefix: &str) -> QinProcess {
+    QinProcess::serve(Path::new(BIN), Path::new(CONFIG), roles, redis, prefix)
+}
+
+#[tokio::test]
+async fn logs_written_to_a_file_carry_no_terminal_colour_codes() {
+    let dir = TempDir::new("qin-log");
+    let log = dir.path().join("qin.log");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0"])
+        .args(["--data-dir", ""])
         .env("QIN_LOG", "info")
         .env_remove("QIN_SECRET")
         .stdout(file)
+        .kill_on_drop(true)
         .spawn()
-        .unwrap();
-    let process = Process(child);
+        .expect("qin runs");
     // A warning (no secret set) and the start line are both written before the banner.
-    let deadline = std::time::Instant::now() + WAIT;
-    let text = loop {
+    let text = eventually("qin's banner in its log file", async || {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         if text.contains("Stop with Ctrl-C") {
-            break text;
+            Ok(text)
+        } else {
+            Err(text)
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "qin never started: {text}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    drop(process);
-    let _ = std::fs::remove_file(&log);
+    })
+    .await;
+    let _ = child.kill().await;
     assert!(
         text.contains("WARN") && text.contains("qin started"),
         "{text}"
@@ -69,77 +65,26 @@ fn check_config_accepts_the_demo_and_names_a_bad_key() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
 
-    let broken = std::env::temp_dir().join(format!("qin-broken-{}.toml", std::process::id()));
+    let dir = TempDir::new("cli");
     let text = std::fs::read_to_string(CONFIG)
         .unwrap()
         .replace("max_chats = 5", "max_chats = 0");
-    std::fs::write(&broken, text).unwrap();
+    let broken = dir.write("broken.toml", &text);
     let out = qin().arg("check-config").arg(&broken).output().unwrap();
-    let _ = std::fs::remove_file(&broken);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("shops[0].agents[0].max_chats"), "{err}");
-}
-
-/// A `qin serve` child process, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-fn serve(roles: &str, listen: SocketAddr, redis: &str, prefix: &str) -> Process {
-    let child = qin()
-        .args(["serve", "--config", CONFIG, "--roles", roles])
-        .args(["--listen", &listen.to_string(), "--redis", redis])
-        .env("QIN_SECRET", "cli-test-secret")
-        .env("QIN_KEY_PREFIX", prefix)
-        .env("QIN_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    Process(child)
-}
-
-async fn wait_healthy(addr: SocketAddr) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let ok = tokio::net::TcpStream::connect(addr).await.is_ok()
-            && http(&addr.to_string(), "GET", "/readyz", None, None)
-                .await
-                .status
-                == 200;
-        if ok {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{addr} never became ready"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
 async fn two_gateway_processes_and_a_worker_process_serve_one_chat() {
     let redis = RedisServer::start();
     let prefix = unique_prefix();
-    let (a1, a2, w) = (free_addr(), free_addr(), free_addr());
-    let _workers = serve("router,autoreply", w, &redis.url(), &prefix);
-    let _gw1 = serve("gateway", a1, &redis.url(), &prefix);
-    let _gw2 = serve("gateway", a2, &redis.url(), &prefix);
-    wait_healthy(a1).await;
-    wait_healthy(a2).await;
+    let _workers = serve("router,autoreply", Some(&redis.url()), &prefix);
+    let gw1 = serve("gateway", Some(&redis.url()), &prefix);
+    let gw2 = serve("gateway", Some(&redis.url()), &prefix);
+    let a1 = gw1.wait_ready().await;
+    let a2 = gw2.wait_ready().await;
 
     let (mut agent, _) = online_agent(a2, "anhong").await;
     let (mut shopper, _) = shopper(a1, None).await;
@@ -152,45 +97,36 @@ async fn two_gateway_processes_and_a_worker_process_serve_one_chat() {
     shopper.recv_message(&conv, "在的亲～").await;
 }
 
-#[test]
-fn serve_with_redis_but_no_secret_refuses_to_start() {
-    let out = qin()
+/// Redis is reachable, so what stops it is the missing secret, and the error says so.
+#[tokio::test]
+async fn serve_with_redis_but_no_secret_refuses_to_start() {
+    let redis = RedisServer::start();
+    let refused = tokio::process::Command::new(BIN)
         .args(["serve", "--config", CONFIG, "--roles", "gateway"])
-        .args(["--listen", "127.0.0.1:0", "--redis", "redis://127.0.0.1:1"])
+        .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
         .env_remove("QIN_SECRET")
-        .output()
+        .env("QIN_KEY_PREFIX", unique_prefix())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(WAIT, refused)
+        .await
+        .expect("qin started serving without a secret")
         .unwrap();
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("QIN_SECRET") && err.contains("must be set"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn sigterm_closes_sockets_with_going_away_and_exits_cleanly() {
-    let addr = free_addr();
-    let mut child = qin()
-        .args(["serve", "--config", CONFIG, "--listen", &addr.to_string()])
-        .args(["--data-dir", ""])
-        .env("QIN_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(addr).await;
+    let mut qin = serve("gateway,router,autoreply", None, &unique_prefix());
+    let addr = qin.wait_ready().await;
     let (mut ws, _) = shopper(addr, None).await;
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    qin.signal("TERM");
     assert_eq!(ws.recv_close().await, Some(qin_gateway::CLOSE_GOING_AWAY));
-    let deadline = std::time::Instant::now() + WAIT;
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "qin did not exit after SIGTERM"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let exit = qin.wait_exit().await;
     assert!(exit.success(), "{exit}");
 }

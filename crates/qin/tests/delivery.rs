@@ -8,7 +8,7 @@ use qin::Backend;
 use qin_bus::MemoryBus;
 use qin_proto::{ConvId, MessageKind, Party, Role};
 use qin_store::{MemoryStore, NewMessage, Store};
-use qin_testkit::{RedisServer, WsClient, http, unique_prefix};
+use qin_testkit::{RedisServer, WsClient, eventually, http, unique_prefix};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -201,8 +201,7 @@ async fn while_redis_is_down_sends_fail_clearly_and_a_retry_succeeds_after() {
 
     redis.restart();
     // The client retries with the same cid until it is acknowledged.
-    let deadline = tokio::time::Instant::now() + qin_testkit::WAIT;
-    let seq = loop {
+    let seq = eventually("an ack after Redis came back", async || {
         shopper
             .send(json!({"type": "send", "conv": conv, "cid": "d2", "kind": "text", "body": "二"}))
             .await;
@@ -210,29 +209,18 @@ async fn while_redis_is_down_sends_fail_clearly_and_a_retry_succeeds_after() {
             .recv_where(|f| f["ref"] == "d2" || (f["type"] == "ack" && f["cid"] == "d2"))
             .await
             .expect("an answer");
-        if answer["type"] == "ack" {
-            break answer["seq"].as_u64().unwrap();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no ack after Redis came back"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+        (answer["type"] == "ack").then(|| answer["seq"].as_u64().unwrap())
+    })
+    .await;
     assert_eq!(seq, first + 1, "nothing lost, nothing doubled");
     // The store answers again; the bus's pub/sub connection follows within its backoff.
-    let deadline = tokio::time::Instant::now() + qin_testkit::WAIT;
-    while http(&addr.to_string(), "GET", "/readyz", None, None)
-        .await
-        .status
-        != 200
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not ready again after Redis came back"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually("ready again after Redis came back", async || {
+        http(&addr.to_string(), "GET", "/readyz", None, None)
+            .await
+            .status
+            == 200
+    })
+    .await;
     node.stop().await;
 }
 

@@ -6,35 +6,12 @@ mod common;
 
 use common::*;
 use qin::{Backend, Node, NodeOptions};
-use qin_testkit::{QinProcess, WsClient, http, unique_prefix};
+use qin_testkit::{QinProcess, TempDir, WsClient, eventually, http, unique_prefix};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 const DEMO: &str = include_str!("../../../config/qin.toml");
 const GREETING: &str = "亲，欢迎光临阿芙～我是淑女组的客服，有什么可以为您效劳的呢？🌸";
-
-/// A config file in the temp directory, removed when dropped.
-struct TempConfig(PathBuf);
-
-impl TempConfig {
-    fn new(name: &str, text: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("qin-reload-{name}-{}.toml", std::process::id()));
-        std::fs::write(&path, text).expect("write config");
-        Self(path)
-    }
-
-    fn write(&self, text: &str) {
-        std::fs::write(&self.0, text).expect("write config");
-    }
-}
-
-impl Drop for TempConfig {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 async fn node_with_file(path: &Path) -> (Node, std::net::SocketAddr) {
     let node = Node::start(NodeOptions {
@@ -76,8 +53,9 @@ async fn reload(addr: std::net::SocketAddr, token: Option<&str>) -> (u16, Value)
 
 #[tokio::test]
 async fn a_supervisor_reloads_the_config_and_a_bad_file_changes_nothing() {
-    let file = TempConfig::new("api", DEMO);
-    let (node, addr) = node_with_file(&file.0).await;
+    let dir = TempDir::new("reload");
+    let file = dir.write("qin.toml", DEMO);
+    let (node, addr) = node_with_file(&file).await;
     assert_eq!(greeting_of_a_new_chat(addr).await, GREETING);
     let boss = login(addr, "zhuguan").await;
     let agent = login(addr, "anhong").await;
@@ -96,14 +74,17 @@ async fn a_supervisor_reloads_the_config_and_a_bad_file_changes_nothing() {
     // race with the old workers would show on any round.
     for round in 0..3 {
         let new = format!("亲～淑女组换新装啦（第{round}版），有什么可以帮您？");
-        file.write(&DEMO.replace(GREETING, &new));
+        dir.write("qin.toml", &DEMO.replace(GREETING, &new));
         let (status, body) = reload(addr, Some(&boss)).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(greeting_of_a_new_chat(addr).await, new, "round {round}");
     }
 
     // A broken file is refused naming the key; the reloaded config stays.
-    file.write(&DEMO.replace("max_chats = 5\n", "max_chat = 5\n"));
+    dir.write(
+        "qin.toml",
+        &DEMO.replace("max_chats = 5\n", "max_chat = 5\n"),
+    );
     let (status, body) = reload(addr, Some(&boss)).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("max_chat"), "{body}");
@@ -122,41 +103,41 @@ async fn a_node_without_a_config_file_says_so() {
 #[tokio::test]
 async fn sighup_reloads_a_running_process() {
     let text = DEMO.replace("data_dir = \"data\"", "data_dir = \"\"");
-    let file = TempConfig::new("hup", &text);
+    let dir = TempDir::new("reload");
+    let file = dir.write("qin.toml", &text);
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_qin"));
     let qin = QinProcess::serve(
         &bin,
-        &file.0,
+        &file,
         "gateway,router,autoreply",
         None,
         &unique_prefix(),
     );
-    qin.wait_ready().await;
+    let addr = qin.wait_ready().await;
     let group_name = |welcome: &Value| {
         welcome["groups"][0]["name"]
             .as_str()
             .unwrap_or_default()
             .to_owned()
     };
-    let mut ws = WsClient::connect(&format!("ws://{}/ws/shopper", qin.addr)).await;
+    let mut ws = WsClient::connect(&format!("ws://{addr}/ws/shopper")).await;
     let welcome = ws.hello("afu", None).await;
     assert_eq!(group_name(&welcome), "淑女组");
 
-    file.write(&text.replace("name = \"淑女组\"", "name = \"淑女组·新\""));
-    let pid = qin.pid().expect("pid");
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
-        .status();
-    assert!(sent.is_ok_and(|s| s.success()));
-    let mut name = String::new();
-    for _ in 0..50 {
-        let mut probe = WsClient::connect(&format!("ws://{}/ws/shopper", qin.addr)).await;
-        name = group_name(&probe.hello("afu", None).await);
+    dir.write(
+        "qin.toml",
+        &text.replace("name = \"淑女组\"", "name = \"淑女组·新\""),
+    );
+    qin.signal("HUP");
+    eventually("a new widget sees the renamed group", async || {
+        let mut probe = WsClient::connect(&format!("ws://{addr}/ws/shopper")).await;
+        let name = group_name(&probe.hello("afu", None).await);
         probe.close().await;
         if name == "淑女组·新" {
-            break;
+            Ok(())
+        } else {
+            Err(name)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(name, "淑女组·新");
+    })
+    .await;
 }

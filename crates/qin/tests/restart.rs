@@ -6,30 +6,9 @@ mod common;
 
 use common::*;
 use qin::{Backend, Node};
-use qin_testkit::WAIT;
+use qin_testkit::{TempDir, WAIT, eventually};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("qin-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
 
 async fn start_on(dir: &Path) -> Node {
     let backend = Backend::File {
@@ -43,23 +22,15 @@ async fn start_on(dir: &Path) -> Node {
 /// forwarders end just after, each dropping its handle on the store, and the file is
 /// unlocked when the last one goes.
 async fn released(dir: &Path) {
-    let deadline = tokio::time::Instant::now() + WAIT;
     let began = std::time::Instant::now();
-    loop {
+    let what = format!("the stopped node lets go of {}", dir.display());
+    eventually(&what, async || {
         let probe = dir.to_owned();
-        let open = tokio::task::spawn_blocking(move || qin_store::FileStore::open(&probe))
+        tokio::task::spawn_blocking(move || qin_store::FileStore::open(&probe).map(drop))
             .await
-            .expect("probe task");
-        match open {
-            Ok(_) => break,
-            Err(e) => assert!(
-                tokio::time::Instant::now() < deadline,
-                "the stopped node still holds {}: {e}",
-                dir.display()
-            ),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+            .expect("probe task")
+    })
+    .await;
     println!("data file released {:?} after stop", began.elapsed());
 }
 

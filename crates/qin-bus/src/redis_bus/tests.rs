@@ -6,10 +6,10 @@ use super::driver::Timing;
 use crate::conformance::{WAIT, next, publish, subscribe};
 use crate::{Bus, BusError, Subscription};
 use bytes::Bytes;
-use qin_testkit::{RedisServer, unique_prefix};
+use qin_testkit::{RedisServer, eventually, poll_until, unique_prefix};
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::timeout;
 
 /// How long a call may take while Redis is down before it counts as hanging.
 const PROMPT: Duration = Duration::from_secs(5);
@@ -50,32 +50,19 @@ async fn numsub(mut conn: MultiplexedConnection, channel: String) -> i64 {
     count
 }
 
-/// Polls `check` until it holds, failing the test after [`WAIT`].
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what}: not within {WAIT:?}");
-        sleep(Duration::from_millis(10)).await;
-    }
-}
-
 /// Publishes probes until `sub` receives one: the way to tell that a subscription is live
 /// again after an outage, since probes sent before that are lost by design.
 async fn publish_until_received(bus: &RedisBus, sub: &mut Subscription) {
     let topic = sub.topic().to_owned();
-    let probing = async {
-        loop {
-            let _ = bus.publish(&topic, Bytes::from_static(b"probe")).await;
-            match timeout(Duration::from_millis(100), sub.recv()).await {
-                Ok(Some(_)) => return,
-                Ok(None) => panic!("{topic}: bus closed"),
-                Err(_) => {}
-            }
+    eventually(&format!("{topic}: a delivery"), async || {
+        let _ = bus.publish(&topic, Bytes::from_static(b"probe")).await;
+        match timeout(Duration::from_millis(100), sub.recv()).await {
+            Ok(Some(_)) => true,
+            Ok(None) => panic!("{topic}: bus closed"),
+            Err(_) => false,
         }
-    };
-    timeout(WAIT, probing)
-        .await
-        .unwrap_or_else(|_| panic!("{topic}: no delivery within {WAIT:?}"));
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,21 +163,14 @@ async fn subscriptions_resume_after_a_server_restart() {
     server.restart();
 
     publish_until_received(&node, &mut sub).await;
-    // The other node, its publisher reconnected too, reaches the same subscription.
-    let probing = async {
-        loop {
-            if other
-                .publish("conv:restart", Bytes::from("from other"))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            // Its publisher may still be reconnecting; retry without spinning.
-            sleep(Duration::from_millis(20)).await;
-        }
-    };
-    timeout(WAIT, probing).await.expect("other node publishes");
+    // The other node, its publisher reconnected too, reaches the same subscription (its
+    // publisher may still be reconnecting at first).
+    eventually("the other node publishes", async || {
+        other
+            .publish("conv:restart", Bytes::from("from other"))
+            .await
+    })
+    .await;
     let mut payload = next(&mut sub).await;
     while payload == "probe" {
         payload = next(&mut sub).await;
@@ -292,12 +272,7 @@ async fn a_silently_dead_connection_is_noticed_by_ping_and_replaced() {
     signal(&pid, "-STOP");
     // Joining a topic that is already subscribed needs no Redis round trip, so it turns
     // unavailable only once the driver's PING has given the connection up.
-    let noticed = timeout(WAIT, async {
-        while node.subscribe("conv:silent").await.is_ok() {
-            sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let noticed = poll_until(WAIT, async || node.subscribe("conv:silent").await.is_err()).await;
     signal(&pid, "-CONT");
     noticed.expect("dead connection not noticed");
 

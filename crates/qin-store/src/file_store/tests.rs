@@ -9,41 +9,18 @@ use qin_proto::{
     AgentId, AgentStatus, ConvId, ConvState, GroupId, GroupLive, MessageKind, Party, Role, ShopId,
     VisitorId,
 };
+use qin_testkit::TempDir;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Bound for a whole suite run (every write is fsynced, so it is slower than memory).
 const SUITE_WAIT: Duration = Duration::from_secs(60);
 /// Bound for one step.
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("qin-file-store-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn open(dir: &Path) -> FileStore {
     FileStore::open(dir).expect("open file store")
@@ -86,7 +63,7 @@ fn text(from: &Party, cid: &str, body: &str) -> NewMessage {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn file_store_passes_the_conformance_suite() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let store: Arc<dyn Store> = Arc::new(open(dir.path()));
     tokio::time::timeout(SUITE_WAIT, conformance::run_all(&store))
         .await
@@ -95,7 +72,7 @@ async fn file_store_passes_the_conformance_suite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_handles_append_gap_free() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let store = open(dir.path());
     let (a, b): (Arc<dyn Store>, Arc<dyn Store>) = (Arc::new(store.clone()), Arc::new(store));
     let run = conformance::append_concurrent_across_stores(&a, &b);
@@ -108,7 +85,7 @@ async fn two_handles_append_gap_free() {
 /// and the logs, cids and indexes carry on from where they were.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reopening_the_directory_keeps_everything() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let shop = ShopId::parse("afu").expect("valid id");
     let anhong = AgentId::parse("anhong").expect("valid id");
     let open_conv = conversation("c-open", 200, Some("anhong"));
@@ -199,7 +176,7 @@ async fn reopening_the_directory_keeps_everything() {
 /// the first keeps working, and once it is dropped the directory opens again.
 #[tokio::test]
 async fn a_second_open_of_the_same_directory_is_refused() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let first = open(dir.path());
     match FileStore::open(dir.path()) {
         Err(StoreError::Unavailable(why)) => assert!(why.contains("already in use"), "{why}"),
@@ -218,7 +195,7 @@ async fn a_second_open_of_the_same_directory_is_refused() {
 
 #[test]
 fn open_creates_the_directory_and_one_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let nested = dir.path().join("a").join("data");
     let store = open(&nested);
     assert_eq!(store.path(), nested.join(FileStore::FILE_NAME));
@@ -231,7 +208,7 @@ fn open_creates_the_directory_and_one_file() {
 
 #[test]
 fn a_file_that_is_not_a_database_is_refused_and_kept() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     std::fs::create_dir_all(dir.path()).expect("mkdir");
     let file = dir.path().join(FileStore::FILE_NAME);
     let junk = vec![0x5a_u8; 8192];
@@ -249,7 +226,7 @@ fn a_file_that_is_not_a_database_is_refused_and_kept() {
 
 #[test]
 fn a_file_of_another_schema_is_refused() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     drop(open(dir.path()));
     {
         let db = redb::Database::create(dir.path().join(FileStore::FILE_NAME)).expect("redb");
@@ -286,7 +263,7 @@ async fn killed_writer_loses_no_acked_message() {
         // This same test, re-run in a child process: be the writer that gets killed.
         return write_until_killed(Path::new(&dir)).await;
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("file-store");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "file_store::tests::killed_writer_loses_no_acked_message",

@@ -4,7 +4,7 @@
 //! none lost, none assigned twice, no agent over its cap — and the queue drains when room opens.
 
 use crate::setup::*;
-use qin_testkit::{ChatParty, QinProcess, RedisServer, WAIT, unique_prefix};
+use qin_testkit::{ChatParty, QinProcess, RedisServer, TempDir, WAIT, unique_prefix};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -22,13 +22,14 @@ async fn killing_the_routing_router_mid_burst_loses_no_chat_and_breaks_no_cap() 
     let started = Instant::now();
     let redis = RedisServer::start();
     let prefix = unique_prefix();
-    let file = ConfigFile::new("router-crash", &config_text(AGENTS, MAX_CHATS, 1024));
-    let serve = |roles| QinProcess::serve(&qin_bin(), &file.0, roles, Some(&redis.url()), &prefix);
+    let dir = TempDir::new("router-crash");
+    let file = dir.write("qin.toml", &config_text(AGENTS, MAX_CHATS, 1024));
+    let serve = |roles| QinProcess::serve(&qin_bin(), &file, roles, Some(&redis.url()), &prefix);
     let gateway = serve("gateway,autoreply");
-    gateway.wait_ready().await;
+    let addr = gateway.wait_ready().await;
     let mut first = serve("router");
-    let agents = agents_online(&[gateway.addr], 0..AGENTS).await;
-    wait_router_sees(gateway.addr, AGENTS as u64).await; // the first router routes the shop
+    let agents = agents_online(&[addr], 0..AGENTS).await;
+    wait_router_sees(addr, AGENTS as u64).await; // the first router routes the shop
     let _second = serve("router"); // stands by
 
     // A burst of opens; the routing router dies a third of the way in.
@@ -37,7 +38,7 @@ async fn killing_the_routing_router_mid_burst_loses_no_chat_and_breaks_no_cap() 
         if i == KILL_AFTER {
             first.kill();
         }
-        let shopper = ChatParty::connected_shopper(gateway.addr, SHOP).await;
+        let shopper = ChatParty::connected_shopper(addr, SHOP).await;
         let conv = shopper.open(GROUP).await;
         shoppers.push((shopper, conv));
     }

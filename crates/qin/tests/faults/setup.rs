@@ -50,23 +50,6 @@ pub fn config(agents: usize, max_chats: u32, outbox_frames: usize) -> Config {
     config
 }
 
-/// A config file for `qin serve` child processes, removed when dropped.
-pub struct ConfigFile(pub PathBuf);
-
-impl ConfigFile {
-    pub fn new(name: &str, text: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("qin-{name}-{}.toml", std::process::id()));
-        std::fs::write(&path, text).expect("write config");
-        Self(path)
-    }
-}
-
-impl Drop for ConfigFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// The `qin` binary.
 pub fn qin_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_qin"))

@@ -4,7 +4,8 @@
 
 use crate::setup::*;
 use qin_testkit::{
-    ChatParty, Percentiles, QinProcess, RedisServer, WAIT, tcp_established, unique_prefix,
+    ChatParty, Percentiles, QinProcess, RedisServer, TempDir, WAIT, poll_until, tcp_established,
+    unique_prefix,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,12 +27,12 @@ async fn a_shopper_that_stops_reading_is_cut_off_and_recovers_by_sync() {
     let started = Instant::now();
     let redis = RedisServer::start();
     let prefix = unique_prefix();
-    let file = ConfigFile::new("slow", &config_text(6, 25, OUTBOX));
-    let serve = |roles| QinProcess::serve(&qin_bin(), &file.0, roles, Some(&redis.url()), &prefix);
+    let dir = TempDir::new("slow");
+    let file = dir.write("qin.toml", &config_text(6, 25, OUTBOX));
+    let serve = |roles| QinProcess::serve(&qin_bin(), &file, roles, Some(&redis.url()), &prefix);
     let _workers = serve("router,autoreply");
     let gateway = serve("gateway");
-    gateway.wait_ready().await;
-    let addr = gateway.addr;
+    let addr = gateway.wait_ready().await;
 
     // Only the flooding agent is online when the slow shopper opens, so the chat is theirs.
     let flooder = agents_online(&[addr], 0..1).await.remove(0);
@@ -129,14 +130,9 @@ async fn a_shopper_that_stops_reading_is_cut_off_and_recovers_by_sync() {
 
 /// Waits until the gateway has let go of the slow socket (its side no longer established).
 async fn wait_cut(gateway: std::net::SocketAddr, client: std::net::SocketAddr) -> bool {
-    let deadline = Instant::now() + WAIT;
-    while tcp_established(gateway, client) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    true
+    poll_until(WAIT, async || !tcp_established(gateway, client))
+        .await
+        .is_some()
 }
 
 /// Each chat gets one message every 100 ms, alternately from shopper and agent, until `stop`.
