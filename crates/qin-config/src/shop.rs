@@ -44,6 +44,10 @@ pub struct ShopConfig {
     /// supervisors store through the API take precedence on the same shortcut.
     #[serde(default)]
     pub phrases: Vec<PhraseConfig>,
+    /// Hosts image messages may link to: names, or `*.example.com` for every subdomain;
+    /// empty: no image links.
+    #[serde(default)]
+    pub image_hosts: Vec<String>,
 }
 
 fn default_chat_s() -> u32 {

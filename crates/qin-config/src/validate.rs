@@ -124,6 +124,10 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         }
         routing::shop(shop, &at)?;
         phrases::shop(shop, &at, l.max_body_chars)?;
+        for (hi, host) in shop.image_hosts.iter().enumerate() {
+            qin_proto::image_url::check_image_host(host)
+                .map_err(|e| invalid(format!("{at}.image_hosts[{hi}]"), e.message))?;
+        }
         auto_reply::shop(shop, &at)?;
     }
     Ok(())

@@ -63,6 +63,8 @@ fn inconsistent_values_name_the_key() {
     assert!(refused(&text).contains("limits.max_frame_bytes"));
     let text = DEMO.replace("id = \"afu\"", "id = \"a fu\"");
     assert!(refused(&text).contains("invalid ShopId"));
+    let text = DEMO.replace("\"*.alicdn.com\"]", "\"169.254.169.254\"]");
+    assert!(refused(&text).contains("shops[0].image_hosts[1]"));
 }
 
 #[test]

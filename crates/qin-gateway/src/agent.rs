@@ -119,6 +119,7 @@ impl AgentSession {
                 kind,
                 body,
             } => {
+                send::check_body(&self.shop, kind, &body)?;
                 let c = self.own(conn, &conv).await?;
                 let event = |seq| ShopEvent::AgentMessage {
                     conv,

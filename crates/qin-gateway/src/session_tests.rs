@@ -213,3 +213,47 @@ async fn the_agents_reply_reaches_the_shopper_and_her_note_does_not() {
     let id = ConvId::parse(conv.as_str()).expect("valid id");
     assert_eq!(gw.store.last_seq(&id).await.expect("read"), 1);
 }
+
+#[tokio::test]
+async fn image_links_go_to_the_shops_image_hosts_only() {
+    let gw = Gateway::new();
+    let (mut shopper_session, mut shopper_conn, _, _) = shopper(&gw).await;
+    let conv = open(&mut shopper_session, &mut shopper_conn, "lady").await;
+    let image = |cid: &str, url: &str| {
+        frame(json!({"type": "send", "conv": conv, "cid": cid, "kind": "image", "body": url}))
+    };
+    for (i, internal) in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8080/console",
+        "http://10.0.0.7/a.png",
+        "https://evil.example/a.png",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let got = shopper_session
+            .on_frame(&mut shopper_conn, image(&format!("bad{i}"), internal))
+            .await;
+        assert_eq!(code(got), Some(ErrorCode::BadFrame), "{internal}");
+    }
+    let id = ConvId::parse(conv.as_str()).expect("valid id");
+    assert_eq!(
+        gw.store.last_seq(&id).await.expect("read"),
+        0,
+        "nothing stored"
+    );
+
+    // The demo shop takes Taobao's image hosts, from shoppers and agents alike.
+    let photo = "https://img.alicdn.com/imgextra/i1/leaking-bottle.jpg";
+    shopper_session
+        .on_frame(&mut shopper_conn, image("photo", photo))
+        .await
+        .expect("a photo of the leak");
+    assert_eq!(gw.store.last_seq(&id).await.expect("read"), 1);
+    assign(&gw, &conv, "anhong").await;
+    let (mut anhong, mut anhong_conn, _) = agent(&gw, "anhong").await;
+    let got = anhong
+        .on_frame(&mut anhong_conn, image("a1", "http://192.168.1.1/x.png"))
+        .await;
+    assert_eq!(code(got), Some(ErrorCode::BadFrame));
+}

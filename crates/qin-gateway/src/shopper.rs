@@ -126,6 +126,7 @@ impl ShopperSession {
                 kind,
                 body,
             } => {
+                send::check_body(&self.shop, kind, &body)?;
                 if !self.mine.contains(&conv) {
                     self.own(conn, &conv).await?;
                     self.remember(&conv);

@@ -7,6 +7,7 @@ pub mod error;
 pub mod event;
 pub mod frame;
 pub mod ids;
+pub mod image_url;
 pub mod limits;
 pub mod phrase;
 pub mod topic;

@@ -43,6 +43,7 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
         keywords: Vec::new(),
         auto_reply: Default::default(),
         phrases: Vec::new(),
+        image_hosts: Vec::new(),
         routing: Default::default(),
         hours: Default::default(),
         profiles: Vec::new(),
