@@ -107,7 +107,9 @@ impl Chat {
             }
             ShopEvent::ChatClosed { .. }
             | ShopEvent::AgentStatusChanged { .. }
-            | ShopEvent::RequestPending => {}
+            | ShopEvent::RequestPending
+            | ShopEvent::ShopperAway { .. }
+            | ShopEvent::ShopperBack { .. } => {}
         }
     }
 

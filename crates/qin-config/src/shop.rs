@@ -214,6 +214,9 @@ pub struct RoutingConfig {
     pub offline_grace_s: u32,
     /// What happens to an agent's open chats when their shift ends.
     pub shift_end: ShiftEnd,
+    /// A waiting chat whose shopper has had no widget open this long leaves the queue,
+    /// closed as abandoned, so the queue counts people who are still there (0: never).
+    pub abandon_after_s: u32,
 }
 
 impl Default for RoutingConfig {
@@ -226,6 +229,7 @@ impl Default for RoutingConfig {
             transfer_after_s: 300,
             offline_grace_s: 60,
             shift_end: ShiftEnd::HandOver,
+            abandon_after_s: 180,
         }
     }
 }

@@ -101,7 +101,8 @@ impl AgentSession {
             conversations,
         }));
         // Counted only once nothing can fail any more, so every count has its uncount.
-        state.agent_connected(&session.shop.id, &session.agent.id);
+        let who = (session.shop.id.clone(), session.agent.id.clone());
+        state.agents.connected(who);
         Ok(session)
     }
 
@@ -231,7 +232,8 @@ impl AgentSession {
     /// Called when the socket ends: an agent with no console left on this gateway goes offline.
     pub async fn on_close(&mut self, conn: &mut Conn) {
         let state = conn.state.clone();
-        if state.agent_disconnected(&self.shop.id, &self.agent.id) > 0 {
+        let who = (self.shop.id.clone(), self.agent.id.clone());
+        if state.agents.disconnected(&who) > 0 {
             return;
         }
         if state.shutdown.is_cancelled() {

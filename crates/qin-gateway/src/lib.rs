@@ -13,6 +13,7 @@ mod error;
 mod groups;
 mod hub;
 mod phrases;
+mod presence;
 mod profile;
 mod rate;
 mod routing;

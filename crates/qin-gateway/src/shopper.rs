@@ -109,7 +109,36 @@ impl ShopperSession {
             groups,
             conversations,
         }));
+        // Counted only once nothing can fail any more, so every count has its uncount.
+        let who = (session.shop.id.clone(), session.visitor.clone());
+        if state.shoppers.connected(who) == 1 {
+            session.tell_presence(&state, true).await;
+        }
         Ok(session)
+    }
+
+    /// Called when the socket ends: with no widget of hers left on this gateway, the router
+    /// hears she left (her waiting chats are abandoned if she stays away).
+    pub async fn on_close(&mut self, conn: &mut Conn) {
+        let state = conn.state.clone();
+        let who = (self.shop.id.clone(), self.visitor.clone());
+        if state.shoppers.disconnected(&who) == 0 {
+            self.tell_presence(&state, false).await;
+        }
+    }
+
+    /// Tells the router this gateway has the shopper of her chats again (`back`) or no
+    /// longer. Nothing for a shopper without chats, which is most of them.
+    async fn tell_presence(&self, state: &GatewayState, back: bool) {
+        for conv in &self.mine {
+            let conv = conv.clone();
+            let event = if back {
+                ShopEvent::ShopperBack { conv }
+            } else {
+                ShopEvent::ShopperAway { conv }
+            };
+            conversation::tell_services(state, &self.shop.id, &event).await;
+        }
     }
 
     /// Handles a frame after `hello`.

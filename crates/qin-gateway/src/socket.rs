@@ -134,8 +134,10 @@ fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output
             let goodbye = socket.send(Message::Close(Some(frame)));
             let _ = Box::pin(tokio::time::timeout(CLOSE_TIMEOUT, goodbye)).await;
         }
-        if let Some(Session::Agent(agent)) = session.as_mut() {
-            Box::pin(agent.on_close(&mut conn)).await;
+        match session.as_mut() {
+            Some(Session::Agent(agent)) => Box::pin(agent.on_close(&mut conn)).await,
+            Some(Session::Shopper(shopper)) => Box::pin(shopper.on_close(&mut conn)).await,
+            None => {}
         }
         conn.unfollow_all();
     }

@@ -2,12 +2,13 @@
 
 use crate::auth::Tokens;
 use crate::hub::Hub;
+use crate::presence::Presence;
 use qin_bus::Bus;
 use qin_config::{Config, ShopConfig};
-use qin_proto::{AgentId, Millis, ShopId};
+use qin_proto::{AgentId, Millis, ShopId, VisitorId};
 use qin_store::Store;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -38,7 +39,10 @@ pub struct Shared {
     /// Every open socket's task, so a shutdown can wait for their goodbyes.
     pub(crate) sockets: TaskTracker,
     shops: Shops,
-    agent_sockets: Mutex<HashMap<(ShopId, AgentId), usize>>,
+    /// Agents' consoles on this gateway (the last one closing takes the agent offline).
+    pub(crate) agents: Presence<(ShopId, AgentId)>,
+    /// Shoppers' widgets on this gateway (the last one closing tells the router she left).
+    pub(crate) shoppers: Presence<(ShopId, VisitorId)>,
 }
 
 impl std::ops::Deref for GatewayState {
@@ -78,7 +82,8 @@ impl GatewayState {
             shutdown,
             sockets: TaskTracker::new(),
             shops,
-            agent_sockets: Mutex::default(),
+            agents: Presence::default(),
+            shoppers: Presence::default(),
         };
         Self {
             shared: Arc::new(shared),
@@ -94,31 +99,6 @@ impl GatewayState {
     /// The handle that swaps the shops' configuration on a reload.
     pub fn shops(&self) -> Shops {
         self.shops.clone()
-    }
-
-    /// Counts an agent's socket on this gateway; returns how many it now has.
-    pub(crate) fn agent_connected(&self, shop: &ShopId, agent: &AgentId) -> usize {
-        let mut sockets = self.agent_sockets.lock().unwrap_or_else(|p| p.into_inner());
-        let n = sockets.entry((shop.clone(), agent.clone())).or_default();
-        *n += 1;
-        *n
-    }
-
-    /// Uncounts an agent's socket; returns how many remain on this gateway.
-    pub(crate) fn agent_disconnected(&self, shop: &ShopId, agent: &AgentId) -> usize {
-        let mut sockets = self.agent_sockets.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (shop.clone(), agent.clone());
-        let left = match sockets.get_mut(&key) {
-            Some(n) => {
-                *n = n.saturating_sub(1);
-                *n
-            }
-            None => 0,
-        };
-        if left == 0 {
-            sockets.remove(&key);
-        }
-        left
     }
 }
 

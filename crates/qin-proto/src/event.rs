@@ -81,6 +81,17 @@ pub enum ShopEvent {
     /// A request for the router was queued in the store (`Store::push_request`): the
     /// router should read its inbox now.
     RequestPending,
+    /// The shopper of `conv` has no socket left on one gateway (she closed the widget or
+    /// lost her connection). Sent once per gateway, when its last socket of hers ends.
+    ShopperAway {
+        /// Conversation.
+        conv: ConvId,
+    },
+    /// The shopper of `conv` is connected again on one gateway (its first socket of hers).
+    ShopperBack {
+        /// Conversation.
+        conv: ConvId,
+    },
 }
 
 /// The agent a shopper wanted, and why they could not take the chat.

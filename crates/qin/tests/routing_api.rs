@@ -775,6 +775,66 @@ async fn while_the_shop_is_closed_shoppers_are_told_when_it_opens() {
 }
 
 #[tokio::test]
+async fn a_queued_chat_whose_shopper_left_is_closed_as_abandoned() {
+    let mut config = routing_config();
+    config.shops[0].routing.abandon_after_s = 1;
+    let (node, addr) = embedded(config).await; // nobody online: every chat waits
+    let (mut gone, _) = shopper(addr, None).await;
+    let left = open(&mut gone, "lady").await;
+    conversation_state(&mut gone, &left, "queued").await;
+    let (mut blip, blip_welcome) = shopper(addr, None).await;
+    let reconnected = open(&mut blip, "lady").await;
+    conversation_state(&mut blip, &reconnected, "queued").await;
+    let (mut stays, _) = shopper(addr, None).await;
+    let stayed = open(&mut stays, "lady").await;
+    let queued = conversation_state(&mut stays, &stayed, "queued").await;
+    assert_eq!(queued["position"], 3, "{queued}");
+
+    gone.close().await; // for good
+    blip.close().await; // and back at once, with her token
+    let token = blip_welcome["token"].as_str().expect("token");
+    let (mut blip, welcome) = shopper(addr, Some(token)).await;
+    assert_eq!(welcome["conversations"][0]["conv"], reconnected.as_str());
+
+    // The one who left is gone from the queue: everyone behind her moves up.
+    let moved = stays
+        .recv_where(|f| {
+            f["type"] == "conversation" && f["conv"] == stayed.as_str() && f["position"] == 2
+        })
+        .await
+        .expect("the queue moves up");
+    assert_eq!(moved["state"], "queued");
+    let boss = login(addr, SUPERVISOR).await;
+    let routing = |conv: &str| {
+        let path = format!("/api/conversations/{conv}/routing");
+        let (host, boss) = (addr.to_string(), boss.clone());
+        async move { http(&host, "GET", &path, Some(&boss), None).await.json() }
+    };
+    // Closed and recorded as abandoned (applied beside the queue's news, so maybe a moment
+    // after it).
+    eventually("the chat closed as abandoned", async || {
+        let record = routing(&left).await;
+        let last = record["decisions"]
+            .as_array()
+            .and_then(|d| d.last())
+            .cloned();
+        let rule = last.as_ref().map(|d| d["rule"].clone());
+        if record["state"] == "closed" && rule == Some(json!("abandoned")) {
+            Ok(())
+        } else {
+            Err(record)
+        }
+    })
+    .await;
+    // The shopper who came back within the grace still waits, now first.
+    assert_eq!(routing(&reconnected).await["state"], "queued");
+    blip.recv_where(|f| f["conv"] == reconnected.as_str() && f["position"] == 1)
+        .await
+        .expect("first in the queue");
+    node.stop().await;
+}
+
+#[tokio::test]
 async fn a_supervisor_reassigning_a_queued_chat_passes_the_note_on() {
     let (node, addr) = embedded(routing_config()).await;
     let (mut dazhuang, _) = online_agent(addr, "dazhuang").await;

@@ -168,7 +168,11 @@ impl Replier {
                 self.chats.remove(conv);
                 return None;
             }
-            ShopEvent::RequestPending => return None,
+            // Presence is the router's business (abandoned queues); the bot keeps talking to
+            // the chat's log, which a returning shopper reads.
+            ShopEvent::RequestPending
+            | ShopEvent::ShopperAway { .. }
+            | ShopEvent::ShopperBack { .. } => return None,
             ShopEvent::ChatOpened { conv, .. }
             | ShopEvent::ShopperMessage { conv, .. }
             | ShopEvent::AgentMessage { conv, .. }

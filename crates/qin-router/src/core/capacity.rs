@@ -246,6 +246,7 @@ impl RouterState {
         };
         let group = c.group;
         let holder = self.unhold(conv);
+        self.forget_away(conv);
         self.convs.remove(conv);
         out.push(Decision::Released {
             conv: conv.clone(),
@@ -303,6 +304,8 @@ impl RouterState {
             alerted: false,
             quiet_since: None,
             weight: 1000,
+            present: 1,
+            away_since: None,
         }
     }
 }

@@ -41,6 +41,8 @@ pub enum Rule {
     Reassign,
     /// A request could not be carried out.
     Refused,
+    /// The shopper of a waiting chat was gone past `abandon_after_s`.
+    Abandoned,
 }
 
 impl Rule {
@@ -63,6 +65,7 @@ impl Rule {
             Self::Transfer => "transfer",
             Self::Reassign => "reassign",
             Self::Refused => "refused",
+            Self::Abandoned => "abandoned",
         }
     }
 }
@@ -214,6 +217,18 @@ pub enum Decision {
         /// Why.
         reason: String,
     },
+    /// A waiting chat whose shopper has been gone past `abandon_after_s` left its queue:
+    /// the worker closes it as abandoned.
+    Abandoned {
+        /// Conversation.
+        conv: ConvId,
+        /// Its persona group.
+        group: GroupId,
+        /// The agent it waited for, if it waited for one.
+        agent: Option<AgentId>,
+        /// Seconds since its shopper was last connected.
+        away_s: u32,
+    },
     /// The active peak-day profile changed.
     ProfileChanged {
         /// The profile now on, `None` for the base settings.
@@ -235,7 +250,8 @@ impl Decision {
             | Self::WaitAgent { conv, .. }
             | Self::Position { conv, .. }
             | Self::Released { conv, .. }
-            | Self::Alert { conv, .. } => Some(conv),
+            | Self::Alert { conv, .. }
+            | Self::Abandoned { conv, .. } => Some(conv),
             Self::Refused { conv, .. } => conv.as_ref(),
             Self::ProfileChanged { .. } | Self::GroupsChanged { .. } => None,
         }

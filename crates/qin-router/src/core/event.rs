@@ -64,8 +64,18 @@ pub enum RouterEvent {
         /// Profile name.
         profile: Option<String>,
     },
+    /// The chat's shopper has no socket left on one gateway.
+    ShopperAway {
+        /// Conversation.
+        conv: ConvId,
+    },
+    /// The chat's shopper is connected again on one gateway.
+    ShopperBack {
+        /// Conversation.
+        conv: ConvId,
+    },
     /// Time passed: shifts, opening hours, escalation, overflow, idle chats, offline grace,
-    /// queue positions and group availability are brought up to date.
+    /// abandoned chats, queue positions and group availability are brought up to date.
     Tick,
 }
 

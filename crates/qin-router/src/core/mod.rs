@@ -11,6 +11,7 @@ mod decision;
 mod eta;
 mod event;
 mod open;
+mod presence;
 mod requests;
 mod settings;
 mod state;

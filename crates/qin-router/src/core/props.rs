@@ -37,6 +37,8 @@ enum Op {
     Transfer(usize, usize, usize),
     Choose(usize, bool),
     Profile(bool),
+    /// The chat's shopper leaves one gateway (`false`) or comes back to one (`true`).
+    Presence(usize, bool),
     /// Seconds passing, then a tick.
     Tick(u16),
 }
@@ -53,6 +55,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), 0..6usize, 0..8usize).prop_map(|(c, b, t)| Op::Transfer(c, b, t)),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(c, a)| Op::Choose(c, a)),
         1 => any::<bool>().prop_map(Op::Profile),
+        2 => (any::<usize>(), any::<bool>()).prop_map(|(c, back)| Op::Presence(c, back)),
         3 => (1..200u16).prop_map(Op::Tick),
     ]
 }
@@ -67,6 +70,7 @@ fn test_shop(maxes: &[u32]) -> ShopConfig {
     cfg.routing.slow_reply_s = 100;
     cfg.routing.transfer_after_s = 300;
     cfg.routing.offline_grace_s = 60;
+    cfg.routing.abandon_after_s = 90;
     cfg.groups[0].max_wait_s = 120;
     cfg.groups[0].fallback = vec![group("zany")];
     cfg.profiles.push(ProfileConfig {
@@ -153,6 +157,12 @@ fn events(ops: &[Op]) -> Vec<(RouterEvent, Millis)> {
                 },
                 Op::Profile(on) => RouterEvent::SetProfile {
                     profile: on.then(|| "peak".to_owned()),
+                },
+                Op::Presence(i, true) => RouterEvent::ShopperBack {
+                    conv: pick(&opened, i),
+                },
+                Op::Presence(i, false) => RouterEvent::ShopperAway {
+                    conv: pick(&opened, i),
                 },
                 Op::Tick(s) => {
                     now += Millis::from(s) * 1000;
@@ -272,6 +282,19 @@ impl Model {
             Decision::Position { conv, position, .. } => {
                 prop_assert!(!self.holder.contains_key(conv), "position for held {conv}");
                 self.announced.insert(conv.clone(), *position);
+            }
+            Decision::Abandoned { conv, agent, .. } => {
+                prop_assert!(
+                    self.open.remove(conv),
+                    "abandoned {conv} twice or never opened"
+                );
+                prop_assert!(
+                    !self.holder.contains_key(conv),
+                    "abandoned {conv} an agent holds"
+                );
+                let awaited = self.waiting_agent.remove(conv);
+                prop_assert_eq!(awaited.as_ref(), agent.as_ref());
+                self.announced.remove(conv);
             }
             Decision::Released { conv, agent, .. } => {
                 prop_assert!(self.open.remove(conv), "released {conv} twice");

@@ -19,6 +19,8 @@ pub(super) struct Settings {
     pub max_wait_ms: Option<Millis>,
     /// Replaces every agent's `max_chats`.
     pub max_chats: Option<u32>,
+    /// A waiting chat whose shopper is gone this long is abandoned.
+    pub abandon_after_ms: Option<Millis>,
 }
 
 fn ms(s: u32) -> Millis {
@@ -46,6 +48,7 @@ impl Settings {
             hand_over: r.shift_end == ShiftEnd::HandOver,
             max_wait_ms: None,
             max_chats: None,
+            abandon_after_ms: step(r.abandon_after_s),
         };
         if let Some(p) = profile {
             if let Some(v) = p.slow_reply_s {

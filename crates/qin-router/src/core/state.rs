@@ -43,6 +43,10 @@ pub(super) struct ConvBook {
     pub quiet_since: Option<Millis>,
     /// What the chat counts toward its agent's load, in thousandths.
     pub weight: u32,
+    /// Gateways where its shopper has a socket (1 when opened or restored).
+    pub present: u32,
+    /// Since when its shopper has had no socket anywhere, if so.
+    pub away_since: Option<Millis>,
 }
 
 /// Where an open conversation stands, as [`RouterState::placement`] reports it.
@@ -104,6 +108,8 @@ pub struct RouterState {
     pub(super) owed: BTreeMap<(Millis, QueueKey), ConvId>,
     /// Assigned chats whose last message is the agent's, by its time.
     pub(super) quiet: BTreeMap<(Millis, QueueKey), ConvId>,
+    /// Chats whose shopper is gone, by since when.
+    pub(super) away: BTreeMap<(Millis, QueueKey), ConvId>,
     pub(super) serial: u64,
     /// `(online, waiting, eta_s)` per group and the opening time, as last announced.
     pub(super) last_live: (Vec<(u32, u32, u32)>, Option<Millis>),
@@ -205,6 +211,7 @@ impl RouterState {
             held,
             owed: BTreeMap::new(),
             quiet: BTreeMap::new(),
+            away: BTreeMap::new(),
             serial: 0,
             last_live: (Vec::new(), None),
             now: 0,
@@ -313,6 +320,8 @@ impl RouterState {
             }
             RouterEvent::Choose { conv, choice } => self.choose(&conv, choice, &mut out),
             RouterEvent::SetProfile { profile } => self.set_profile(profile, &mut out),
+            RouterEvent::ShopperAway { conv } => self.shopper_away(&conv),
+            RouterEvent::ShopperBack { conv } => self.shopper_back(&conv),
             RouterEvent::Tick => self.tick(&mut out),
         }
         out

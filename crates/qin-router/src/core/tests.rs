@@ -861,3 +861,61 @@ fn a_dated_profile_turns_itself_on_and_off() {
     s.handle(RouterEvent::Tick, shanghai("2 00:00"));
     assert_eq!((s.profile(), s.max_chats(&agent("an"))), (None, Some(2)));
 }
+
+fn away(c: &str) -> RouterEvent {
+    RouterEvent::ShopperAway { conv: conv(c) }
+}
+
+fn back(c: &str) -> RouterEvent {
+    RouterEvent::ShopperBack { conv: conv(c) }
+}
+
+fn abandoned(ds: &[Decision]) -> Vec<(String, u32)> {
+    ds.iter()
+        .filter_map(|d| match d {
+            Decision::Abandoned { conv, away_s, .. } => Some((conv.to_string(), *away_s)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_waiting_chat_whose_shopper_is_gone_past_the_grace_leaves_the_queue() {
+    let mut s = afu();
+    for (c, at) in [("c1", 10), ("c2", 11), ("c3", 12)] {
+        s.handle(opened(c, None), at);
+    }
+    // c1's shopper leaves for good; c2's comes back within the grace; c3's shopper has two
+    // gateways and leaves only one.
+    s.handle(away("c1"), 20);
+    s.handle(away("c2"), 20);
+    s.handle(back("c3"), 20);
+    s.handle(away("c3"), 21);
+    s.handle(back("c2"), 100 * S);
+    assert_eq!(abandoned(&s.handle(RouterEvent::Tick, 20 + 179 * S)), []);
+    let ds = s.handle(RouterEvent::Tick, 20 + 180 * S);
+    assert_eq!(abandoned(&ds), [("c1".into(), 180)]);
+    assert_eq!(s.placement(&conv("c1")), None);
+    assert_eq!(
+        s.placement(&conv("c2")),
+        Some(Placed::Queued {
+            group: group("lady"),
+            position: 1
+        })
+    );
+    // Its close coming back from the worker changes nothing.
+    assert!(s.handle(closed("c1"), 20 + 181 * S).is_empty());
+}
+
+#[test]
+fn a_chat_an_agent_holds_is_not_abandoned_when_its_shopper_leaves() {
+    let mut s = afu();
+    online(&mut s, &["an"], 1);
+    s.handle(opened("c1", None), 10);
+    s.handle(away("c1"), 20);
+    assert_eq!(abandoned(&s.handle(RouterEvent::Tick, 20 + 3600 * S)), []);
+    assert!(matches!(
+        s.placement(&conv("c1")),
+        Some(Placed::Assigned { .. })
+    ));
+}

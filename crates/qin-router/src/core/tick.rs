@@ -34,6 +34,7 @@ impl RouterState {
         self.idle_chats(out);
         self.slow_replies(out);
         self.overflow(out);
+        self.abandon_waiting(out);
         self.announce_positions(out);
         self.announce_groups(out);
     }

@@ -107,6 +107,16 @@ impl Worker {
                 }
                 None
             }
+            Decision::Abandoned {
+                conv,
+                group,
+                agent,
+                away_s,
+            } => {
+                let agent = agent.as_ref().map(AgentId::as_str);
+                tracing::info!(%conv, %group, agent, away_s, "waiting chat abandoned by its shopper");
+                self.abandon(&conv).await
+            }
             Decision::ProfileChanged { profile } => {
                 tracing::info!(shop = %self.shop.id, profile, "peak-day profile in force");
                 None

@@ -210,6 +210,8 @@ impl Worker {
                     inbox = true;
                     continue;
                 }
+                ShopEvent::ShopperAway { conv } => RouterEvent::ShopperAway { conv },
+                ShopEvent::ShopperBack { conv } => RouterEvent::ShopperBack { conv },
                 ShopEvent::Routed { .. } => continue, // our own news coming back
             };
             events.push(event);

@@ -81,6 +81,18 @@ pub(super) fn of(
             conv,
             json!({ "rule": Rule::Refused.as_str(), "by": requester, "reason": reason }),
         ),
+        Decision::Abandoned {
+            conv,
+            group,
+            agent,
+            away_s,
+        } => (
+            conv,
+            json!({
+                "rule": Rule::Abandoned.as_str(), "group": group, "agent": agent,
+                "away_s": away_s,
+            }),
+        ),
         _ => return None,
     };
     let mut record = fields;

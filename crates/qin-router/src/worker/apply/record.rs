@@ -7,8 +7,8 @@ use crate::core::RouterEvent;
 use crate::worker::owner::Worker;
 use crate::worker::{ATTEMPTS, now_ms};
 use qin_proto::{
-    AgentEvent, AgentId, ConvId, ConvState, ConversationView, GroupId, Handover, Party,
-    ServerFrame, VisitorId, topic,
+    AgentEvent, AgentId, ConvId, ConvState, ConversationView, GroupId, Handover, Party, Role,
+    ServerFrame, ShopEvent, VisitorId, topic,
 };
 use qin_retry::retry;
 use qin_store::{Conversation, StoreError};
@@ -127,6 +127,35 @@ impl Worker {
                 Err(None)
             }
         }
+    }
+
+    /// Closes a waiting chat whose shopper left, tagged `abandoned`, and tells its parties and
+    /// the services (the core has already let it go; its `ChatClosed` coming back is ignored).
+    pub(super) async fn abandon(&self, conv: &ConvId) -> Option<RouterEvent> {
+        let mut record = match self.open_record(conv).await {
+            Ok(record) => record,
+            Err(gone) => return gone,
+        };
+        if record.state == ConvState::Assigned {
+            return None; // taken meanwhile by another router's decision: the agent has it
+        }
+        record.state = ConvState::Closed;
+        record.closed_at = Some(now_ms());
+        record.tags = vec!["abandoned".into()];
+        if let Err(gone) = self.save(&record).await {
+            return gone;
+        }
+        let view = self.view(&record, None).await;
+        let event = ShopEvent::ChatClosed {
+            conv: conv.clone(),
+            by: Role::System,
+        };
+        let shop_topic = topic::shop(&self.shop.id);
+        tokio::join!(
+            self.publish_frame(conv, ServerFrame::Conversation(view)),
+            self.publish_json(&shop_topic, &event),
+        );
+        None
     }
 
     /// Saves a routed chat, with the same meaning of `Err` as [`Self::open_record`].
