@@ -110,6 +110,10 @@ pub struct AgentConfig {
     /// The agent's own greeting, sent (role `bot`) when a chat is assigned to them.
     #[serde(default)]
     pub greeting: Option<String>,
+    /// A disabled agent (left the shop, on leave) cannot log in, her consoles are signed out
+    /// and her chats go back to routing; her name still shows in old chats.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 fn default_max_chats() -> u32 {

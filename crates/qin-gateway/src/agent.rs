@@ -16,6 +16,10 @@ use qin_proto::{
 };
 use std::sync::Arc;
 
+/// The agent was signed out: her socket closes (code 4003).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SignedOut;
+
 /// An agent who has said `hello` with a valid login token.
 pub(crate) struct AgentSession {
     shop: Arc<ShopConfig>,
@@ -180,13 +184,13 @@ impl AgentSession {
         }
     }
 
-    /// Acts on an event from the agent's topic.
-    pub async fn on_event(&mut self, conn: &mut Conn, payload: Bytes) {
+    /// Acts on an event from the agent's topic; [`SignedOut`] when the socket must close.
+    pub async fn on_event(&mut self, conn: &mut Conn, payload: Bytes) -> Option<SignedOut> {
         let event: AgentEvent = match serde_json::from_slice(&payload) {
             Ok(e) => e,
             Err(error) => {
                 tracing::warn!(agent = %self.agent.id, %error, "malformed agent event skipped");
-                return;
+                return None;
             }
         };
         match event {
@@ -226,7 +230,13 @@ impl AgentSession {
                 conn.reply(&ServerFrame::Unassigned { conv, reason });
             }
             AgentEvent::Status { status } => conn.reply(&ServerFrame::Status { state: status }),
+            AgentEvent::SignedOut { reason } => {
+                let message = format!("signed out: {reason}; log in again");
+                conn.error(&ProtoError::new(ErrorCode::Unauthorized, message), None);
+                return Some(SignedOut);
+            }
         }
+        None
     }
 
     /// Called when the socket ends: an agent with no console left on this gateway goes offline.

@@ -50,11 +50,13 @@ pub async fn login(
         return Err(refused());
     }
     let ttl = state.config.server.agent_token_ttl_s;
+    let now = now_ms();
     let token = state.tokens.sign(&Claims {
         kind: TokenKind::Agent,
         shop: shop.id.clone(),
         sub: agent.id.to_string(),
-        exp: now_ms() + ttl as i64 * 1000,
+        exp: now + ttl as i64 * 1000,
+        iat: now,
     });
     tracing::info!(shop = %shop.id, agent = %agent.id, "agent logged in");
     Ok(Json(LoginResponse {

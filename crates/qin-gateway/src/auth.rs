@@ -37,6 +37,10 @@ pub struct Claims {
     pub sub: String,
     /// Expiry, ms since the epoch.
     pub exp: Millis,
+    /// When it was issued, ms since the epoch (0 in tokens older than the field): an agent
+    /// signed out at some time refuses her tokens issued before it.
+    #[serde(default)]
+    pub iat: Millis,
 }
 
 /// Signs and verifies tokens with the deployment's secret.
@@ -115,6 +119,7 @@ mod tests {
             shop: ShopId::parse("afu").unwrap(),
             sub: "anhong".into(),
             exp,
+            iat: 0,
         }
     }
 

@@ -31,7 +31,7 @@ mod testing;
 mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};
-pub use socket::{CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
+pub use socket::{CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
 pub use state::{GatewayState, Reload, Shops};
 
 use axum::Router;

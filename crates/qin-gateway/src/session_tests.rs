@@ -41,6 +41,7 @@ async fn agent(gw: &Gateway, id: &str) -> (AgentSession, Conn, std::sync::Arc<cr
         shop: afu(),
         sub: id.into(),
         exp: i64::MAX,
+        iat: 0,
     });
     let (mut conn, outbox) = gw.conn();
     let session = AgentSession::hello(&mut conn, afu(), Some(token))

@@ -57,6 +57,7 @@ impl ShopperSession {
             shop: shop_id.clone(),
             sub: visitor.to_string(),
             exp: now + state.config.server.shopper_token_ttl_s as i64 * 1000,
+            iat: now,
         });
         let party = Party {
             role: Role::Shopper,

@@ -21,9 +21,13 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// Close code sent when `hello` is refused (bad token, unknown shop).
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
+/// Close code sent to an agent's console when she is signed out (logout, a supervisor,
+/// removed or disabled in the config): log in again.
+pub const CLOSE_SIGNED_OUT: u16 = 4003;
 
 const GOING_AWAY: &str = "gateway shutting down; reconnect";
 const TOO_SLOW: &str = "too slow to keep up; reconnect and sync";
+const SIGNED_OUT: &str = "signed out; log in again";
 /// How long a closing socket may take to accept its close frame. One that stopped reading
 /// never will: it is dropped after this (its client sees 1006) so it holds nothing longer.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
@@ -91,8 +95,11 @@ fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output
                     Next::Killed => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
                     Next::Item(Outgoing::Frame(text)) => conn.replies.push(text),
                     Next::Item(Outgoing::Event(payload)) => {
-                        if let Some(Session::Agent(agent)) = session.as_mut() {
-                            Box::pin(agent.on_event(&mut conn, payload)).await;
+                        if let Some(Session::Agent(agent)) = session.as_mut()
+                            && Box::pin(agent.on_event(&mut conn, payload)).await.is_some()
+                        {
+                            flush(&mut socket, &mut conn.replies).await;
+                            break Some((CLOSE_SIGNED_OUT, SIGNED_OUT));
                         }
                     }
                 },

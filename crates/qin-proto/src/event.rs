@@ -209,6 +209,12 @@ pub enum AgentEvent {
         /// New status.
         status: AgentStatus,
     },
+    /// The agent was signed out everywhere (logged out, signed out by a supervisor, removed
+    /// or disabled in the config): every console of hers closes.
+    SignedOut {
+        /// Why, for the agent to read.
+        reason: String,
+    },
 }
 
 /// How a chat came from another agent, shown to the agent who takes it.

@@ -38,6 +38,7 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
                 shift: Vec::new(),
                 supervisor: false,
                 greeting: None,
+                disabled: false,
             })
             .collect(),
         keywords: Vec::new(),

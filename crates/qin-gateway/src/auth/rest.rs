@@ -156,6 +156,7 @@ mod tests {
             shop: ShopId::parse(shop).expect("valid id"),
             sub: sub.into(),
             exp: i64::MAX,
+            iat: 0,
         })
     }
 

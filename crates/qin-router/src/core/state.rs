@@ -2,7 +2,8 @@
 //! and the read-only views the worker and tests use.
 
 use super::book::{AgentBook, GroupBook, Queue, QueueKey};
-use super::decision::Decision;
+use super::capacity::Move;
+use super::decision::{Decision, Rule};
 use super::eta::group_eta_s;
 use super::event::{RouterEvent, Snapshot};
 use super::settings::Settings;
@@ -166,7 +167,8 @@ impl RouterState {
         }
         let mut agents = Vec::with_capacity(shop.agents.len());
         let mut agent_ix = HashMap::new();
-        for a in &shop.agents {
+        // A disabled agent is as good as gone: her held chats wait again on restore.
+        for a in shop.agents.iter().filter(|a| !a.disabled) {
             if agent_ix.contains_key(&a.id) {
                 continue;
             }
@@ -222,7 +224,8 @@ impl RouterState {
     /// Rebuilds the state from the store at start (or when taking over the shop).
     ///
     /// Assigned conversations count toward their agent's load (one held by an agent the
-    /// config no longer has waits again); conversations waiting for an agent re-enter that
+    /// config no longer has, or has disabled, is routed again: to an agent with room, else
+    /// stored as queued); conversations waiting for an agent re-enter that
     /// agent's queue, the others their group's queue, oldest first. Then hours, shifts and
     /// profile are evaluated and queues drain to agents with room. The decisions returned
     /// are those assignments, a [`Decision::Position`] for every chat still waiting (its
@@ -244,6 +247,9 @@ impl RouterState {
                 a.gone_since = Some(now);
             }
         }
+        // Chats the store gives to an agent the config no longer has (removed or disabled):
+        // routed again once the rest is rebuilt, and stored as where they end up.
+        let mut orphans = Vec::new();
         let mut convs: Vec<_> = snapshot.conversations.iter().collect();
         // Stable: equal `opened_at` keep the store's order.
         convs.sort_by_key(|c| c.opened_at);
@@ -260,6 +266,13 @@ impl RouterState {
             let place = match (c.state, agent) {
                 (ConvState::Assigned, Some(a)) => Place::Assigned(a),
                 (ConvState::WaitingAgent, Some(a)) => Place::Agent(a),
+                (ConvState::Assigned | ConvState::WaitingAgent, None) => {
+                    state
+                        .convs
+                        .insert(c.conv.clone(), Self::new_book(group, key, now));
+                    orphans.push(c.conv.clone());
+                    continue;
+                }
                 _ => Place::Group,
             };
             let mut book = Self::new_book(group, key, now);
@@ -291,6 +304,9 @@ impl RouterState {
         state.evaluate_calendar(&mut out);
         for a in 0..state.agents.len() {
             state.fill(a, &mut out);
+        }
+        for conv in orphans {
+            state.place_in_group(&conv, None, Rule::AgentGone, Move::default(), &mut out);
         }
         state.tick(&mut out);
         (state, out)

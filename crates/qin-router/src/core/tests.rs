@@ -919,3 +919,40 @@ fn a_chat_an_agent_holds_is_not_abandoned_when_its_shopper_leaves() {
         Some(Placed::Assigned { .. })
     ));
 }
+
+#[test]
+fn chats_of_a_removed_or_disabled_agent_are_routed_again_on_restore() {
+    let mut cfg = afu_config();
+    cfg.agents[0].disabled = true; // an
+    let held = |c: &str, at| RestoredConv {
+        conv: conv(c),
+        group: group("lady"),
+        state: ConvState::Assigned,
+        agent: Some(agent("an")),
+        opened_at: at,
+    };
+    let snapshot = Snapshot {
+        conversations: vec![held("c1", 1), held("c2", 2), held("c3", 3)],
+        statuses: [(agent("an"), Online), (agent("bo"), Online)].into(),
+        profile: None,
+    };
+    let (s, ds) = RouterState::restored(&cfg, &snapshot, 100);
+    // bo (2 slots) takes the two oldest; the third is stored as queued, not left "assigned".
+    assert_eq!(
+        assigns(&ds),
+        [
+            a("c1", "bo", Rule::AgentGone),
+            a("c2", "bo", Rule::AgentGone)
+        ]
+    );
+    assert!(
+        ds.iter()
+            .any(|d| matches!(d, Decision::Queue { conv, .. } if conv.as_str() == "c3")),
+        "{ds:?}"
+    );
+    assert_eq!(
+        s.max_chats(&agent("an")),
+        None,
+        "a disabled agent is not routed to"
+    );
+}
