@@ -14,6 +14,7 @@ use qin_proto::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+mod codec;
 mod desk;
 mod file_store;
 mod memory;
@@ -110,18 +111,9 @@ pub struct Announcement {
 impl Announcement {
     /// The `message` frame of `msg`, for every party of `conv`, on the conversation's topic.
     pub fn delivery(conv: &ConvId, msg: &NewMessage) -> Self {
-        let message = Message {
-            conv: conv.clone(),
-            seq: 0,
-            cid: msg.cid.clone(),
-            from: msg.from.clone(),
-            kind: msg.kind,
-            body: msg.body.clone(),
-            ts: msg.ts,
-        };
         Self {
             topic: qin_proto::topic::conversation(conv),
-            payload: qin_proto::unsequenced::message_delivery(message),
+            payload: qin_proto::unsequenced::message_delivery(msg.clone().into_message(conv, 0)),
         }
     }
 }

@@ -207,15 +207,7 @@ impl Store for MemoryStore {
             return Err(StoreError::Closed(conv.clone()));
         }
         let seq = log.messages.len() as u64 + 1;
-        let message = Message {
-            conv: conv.clone(),
-            seq,
-            cid: msg.cid,
-            from: msg.from,
-            kind: msg.kind,
-            body: msg.body,
-            ts: msg.ts,
-        };
+        let message = msg.into_message(conv, seq);
         log.messages.push(message.clone());
         log.cids.insert(cid_key, seq);
         Ok(Appended {

@@ -41,30 +41,31 @@
 
 #[cfg(test)]
 mod announce_tests;
-mod codec;
 #[cfg(test)]
 mod desk_tests;
 mod keys;
 #[cfg(test)]
 mod phrase_tests;
 mod phrases;
+mod replies;
 mod scripts;
 #[cfg(test)]
 mod tests;
 
+use crate::codec::{decode_json, decode_message, encode_json, encode_message};
 use crate::desk::MAX_LEASE_TTL_MS;
 use crate::{
     Announcement, Appended, CID_TTL_SECS, Conversation, MAX_FOLLOWS, MAX_ROUTING_RECORDS,
     NewMessage, PhraseSaved, Result, Store, StoreError,
 };
 use async_trait::async_trait;
-use codec::{decode_json, decode_message, encode_json, encode_message, map_redis_error};
 use keys::Keys;
 use qin_proto::{
     AgentId, AgentStatus, ConvId, GroupLive, Message, Millis, Phrase, ShopId, VisitorId,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::StreamRangeReply;
+use replies::map_redis_error;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -145,7 +146,7 @@ impl RedisStore {
         msg: NewMessage,
         publish: &[(String, &[u8])],
     ) -> Result<Appended> {
-        let json = encode_message(&msg.cid, &msg.from, msg.kind, &msg.body, msg.ts)?;
+        let json = encode_message(&msg)?;
         let mut call = scripts::APPEND.prepare_invoke();
         call.key(self.keys.conv(conv))
             .key(self.keys.log(conv))
@@ -161,15 +162,7 @@ impl RedisStore {
             .map_err(map_redis_error)?;
         match status.as_str() {
             "ok" => Ok(Appended {
-                message: Message {
-                    conv: conv.clone(),
-                    seq,
-                    cid: msg.cid,
-                    from: msg.from,
-                    kind: msg.kind,
-                    body: msg.body,
-                    ts: msg.ts,
-                },
+                message: msg.into_message(conv, seq),
                 duplicate: false,
             }),
             "dup" => Ok(Appended {
@@ -241,7 +234,7 @@ impl RedisStore {
             .ids
             .iter()
             .map(|entry| {
-                let seq = codec::seq_of_entry_id(conv, &entry.id)?;
+                let seq = replies::seq_of_entry_id(conv, &entry.id)?;
                 match entry.map.get("m") {
                     Some(redis::Value::BulkString(json)) => decode_message(conv, seq, json),
                     _ => Err(StoreError::Corrupt(format!(

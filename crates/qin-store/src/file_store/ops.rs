@@ -3,8 +3,9 @@
 
 use super::schema::{
     AGENT_STATUSES, CIDS, CONVERSATIONS, DbResult, GROUPS_LIVE, MESSAGES, OPEN_BY_AGENT,
-    OPEN_BY_SHOP, OPEN_BY_SHOPPER, decode_json, decode_message, encode_json, encode_message,
+    OPEN_BY_SHOP, OPEN_BY_SHOPPER,
 };
+use crate::codec::{decode_json, decode_message, encode_json, encode_message};
 use crate::{Appended, Conversation, NewMessage, Result, StoreError};
 use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis};
 use redb::{MultimapValue, ReadTransaction, ReadableTable, WriteTransaction};
@@ -29,7 +30,7 @@ pub(super) fn save_conversation(txn: &WriteTransaction, conv: &Conversation) -> 
     records
         .insert(
             conv.id.as_str(),
-            encode_json("conversation", conv)?.as_slice(),
+            encode_json("conversation", conv)?.as_bytes(),
         )
         .db()?;
     if conv.is_open() {
@@ -149,19 +150,11 @@ pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> 
         return Err(StoreError::Closed(conv.clone()));
     }
     let seq = last_seq_of(&log, conv)? + 1;
-    let message = Message {
-        conv: conv.clone(),
-        seq,
-        cid: msg.cid,
-        from: msg.from,
-        kind: msg.kind,
-        body: msg.body,
-        ts: msg.ts,
-    };
-    let stored = encode_message(&message)?;
+    let stored = encode_message(&msg)?;
+    let message = msg.into_message(conv, seq);
     // The last guard for gap-free seq, like Redis refusing a stream ID that does not grow.
     if log
-        .insert((conv.as_str(), seq), stored.as_slice())
+        .insert((conv.as_str(), seq), stored.as_bytes())
         .db()?
         .is_some()
     {
@@ -271,7 +264,7 @@ pub(super) fn set_groups_live(
 ) -> Result<()> {
     let mut table = txn.open_table(GROUPS_LIVE).db()?;
     table
-        .insert(shop, encode_json("groups", groups)?.as_slice())
+        .insert(shop, encode_json("groups", groups)?.as_bytes())
         .db()?;
     Ok(())
 }

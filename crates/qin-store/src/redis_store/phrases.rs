@@ -3,7 +3,7 @@
 //! one script, so the cap check and the write cannot interleave with another save.
 
 use super::RedisStore;
-use super::codec::map_redis_error;
+use super::replies::map_redis_error;
 use crate::phrases::PhraseSaved;
 use crate::{Result, StoreError};
 use qin_proto::{AgentId, MAX_PHRASES, Phrase, ShopId};
