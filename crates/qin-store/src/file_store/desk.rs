@@ -1,6 +1,7 @@
-//! The routing desk's state in the file store: one `desk` table of JSON values keyed
-//! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>`, `routing/<conv>`, `requests/<shop>`
-//! and `profile/<shop>` (ids never hold `/`), each read and rewritten in one transaction.
+//! The file store's small values: one `desk` table of JSON values keyed
+//! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>` (`fans.rs`), `routing/<conv>`,
+//! `requests/<shop>`, `profile/<shop>` (`routing.rs`) and `autoreply/<shop>/<agent>`
+//! (`phrases.rs`) — ids never hold `/` — each read and rewritten in one transaction.
 
 use super::schema::{DESK, DbResult};
 use crate::Result;
