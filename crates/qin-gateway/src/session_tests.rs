@@ -8,7 +8,7 @@ use crate::shopper::ShopperSession;
 use crate::testing::{Gateway, next_frame, replies};
 use qin_bus::Bus;
 use qin_proto::{AgentId, ClientFrame, ConvId, ErrorCode, ShopId, topic};
-use qin_store::Store;
+use qin_store::Conversations;
 use serde_json::{Value, json};
 
 fn afu() -> ShopId {

@@ -78,7 +78,7 @@ pub enum ShopEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         eta_s: Option<u32>,
     },
-    /// A request for the router was queued in the store (`Store::push_request`): the
+    /// A request for the router was queued in the store (`RoutingDesk::push_request`): the
     /// router should read its inbox now.
     RequestPending,
     /// The shopper of `conv` has no socket left on one gateway (she closed the widget or

@@ -1,11 +1,12 @@
-//! Quick phrases (快捷短语) in the store: what a save reports, and the memory store's copy,
-//! one ordered map per owner (the shop, or one agent of it), mirroring the Redis hashes.
+//! Agents' prepared texts: quick phrases (快捷短语), the shop's own shared by its agents or one
+//! agent's personal ones, and agents' personal auto-replies (Qianniu's 自动回复), set from the
+//! console and sent by the auto-reply service while the agent is busy or away.
 
+use crate::Result;
+use async_trait::async_trait;
 use qin_proto::{AgentId, MAX_PHRASES, Phrase, ShopId};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// What [`Store::set_phrase`](crate::Store::set_phrase) did.
+/// What [`Phrases::set_phrase`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhraseSaved {
     /// A new shortcut was stored.
@@ -16,50 +17,48 @@ pub enum PhraseSaved {
     Full,
 }
 
-/// Whose phrases: `None` is the shop's own, shared by all its agents.
-pub(crate) type Owner = (ShopId, Option<AgentId>);
+/// Quick phrases and personal auto-replies.
+///
+/// For phrases, `owner` is `None` for the shop's own, shared by its agents, or one agent's
+/// personal ones. The store keeps any text: checking shortcuts and text (`qin_proto::phrase`)
+/// is the caller's.
+#[async_trait]
+pub trait Phrases: Send + Sync {
+    /// The owner's phrases, ordered by shortcut (by code point); empty when none.
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>>;
 
-/// The memory store's phrases; one lock, never held across an `.await`.
-#[derive(Debug, Default)]
-pub(crate) struct PhraseBook(Mutex<HashMap<Owner, BTreeMap<String, String>>>);
+    /// Stores `phrase` under its shortcut for the owner, replacing that shortcut's text if
+    /// it exists. A new shortcut when the owner already has [`MAX_PHRASES`] stores nothing and
+    /// returns [`PhraseSaved::Full`]; the check and the write are one atomic step.
+    async fn set_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        phrase: &Phrase,
+    ) -> Result<PhraseSaved>;
 
-impl PhraseBook {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Owner, BTreeMap<String, String>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+    /// Removes the owner's phrase `shortcut`; true when there was one.
+    async fn delete_phrase(
+        &self,
+        shop: &ShopId,
+        owner: Option<&AgentId>,
+        shortcut: &str,
+    ) -> Result<bool>;
 
-    pub fn list(&self, shop: &ShopId, owner: Option<&AgentId>) -> Vec<Phrase> {
-        self.lock()
-            .get(&(shop.clone(), owner.cloned()))
-            .map(|book| listed(book.iter()))
-            .unwrap_or_default()
-    }
+    /// Sets (`Some`) or clears (`None`) the agent's personal auto-reply.
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()>;
 
-    pub fn set(&self, shop: &ShopId, owner: Option<&AgentId>, phrase: &Phrase) -> PhraseSaved {
-        let mut books = self.lock();
-        let book = books.entry((shop.clone(), owner.cloned())).or_default();
-        let saved = saved_as(book.contains_key(&phrase.shortcut), book.len());
-        if saved != PhraseSaved::Full {
-            book.insert(phrase.shortcut.clone(), phrase.text.clone());
-        }
-        saved
-    }
-
-    pub fn delete(&self, shop: &ShopId, owner: Option<&AgentId>, shortcut: &str) -> bool {
-        let mut books = self.lock();
-        let key = (shop.clone(), owner.cloned());
-        let Some(book) = books.get_mut(&key) else {
-            return false;
-        };
-        let found = book.remove(shortcut).is_some();
-        if book.is_empty() {
-            books.remove(&key);
-        }
-        found
-    }
+    /// The agent's personal auto-reply, if set.
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>>;
 }
 
-/// What saving a phrase does to a book of `len` phrases that has (`exists`) its shortcut.
+/// What saving a phrase does to a book of `len` phrases that has (`exists`) its shortcut (the
+/// memory and file stores; Redis does the same in its script).
 pub(crate) fn saved_as(exists: bool, len: usize) -> PhraseSaved {
     if exists {
         PhraseSaved::Replaced
@@ -68,14 +67,4 @@ pub(crate) fn saved_as(exists: bool, len: usize) -> PhraseSaved {
     } else {
         PhraseSaved::Added
     }
-}
-
-/// Phrases from `(shortcut, text)` pairs already in shortcut order.
-pub(crate) fn listed<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Phrase> {
-    pairs
-        .map(|(shortcut, text)| Phrase {
-            shortcut: shortcut.clone(),
-            text: text.clone(),
-        })
-        .collect()
 }

@@ -12,7 +12,7 @@ use qin::{Backend, Node};
 use qin_bus::{Bus, MemoryBus};
 use qin_config::{Config, ProfileConfig};
 use qin_proto::{AgentId, ConvId, ConvState, GroupId, Party, Role, ShopId, topic};
-use qin_store::{Conversation, MemoryStore, Store};
+use qin_store::{Conversation, Conversations, MemoryStore, RoutingDesk};
 use qin_testkit::{HttpResponse, WsClient, eventually, http};
 use serde_json::{Value, json};
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::testing::{Gateway, WAIT, next_frame};
 use qin_proto::{ConvState, GroupId, MessageKind, Party, Role, ShopId, topic, unsequenced};
-use qin_store::{Announcement, Conversation, NewMessage, Store};
+use qin_store::{Announcement, Conversation, Conversations, NewMessage};
 use qin_testkit::eventually;
 
 fn member(staff: bool) -> (Member, Arc<Outbox>) {

@@ -3,7 +3,7 @@
 //! exactly one router routes a shop and another takes over within [`TTL`] when it dies.
 
 use qin_proto::ShopId;
-use qin_store::Store;
+use qin_store::Leases;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,7 +43,7 @@ impl Lease {
     }
 
     /// Waits until the lease is ours; false when `shutdown` came first.
-    pub async fn acquire(&self, store: &dyn Store, shutdown: &CancellationToken) -> bool {
+    pub async fn acquire(&self, store: &dyn Leases, shutdown: &CancellationToken) -> bool {
         let mut logged = false;
         loop {
             if self.renew(store).await {
@@ -61,7 +61,7 @@ impl Lease {
     }
 
     /// Renews every [`RENEW_EVERY`] until `stop` or until the lease is someone else's.
-    pub async fn keep(self, store: Arc<dyn Store>, stop: CancellationToken) {
+    pub async fn keep(self, store: Arc<dyn Leases>, stop: CancellationToken) {
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -74,7 +74,7 @@ impl Lease {
     }
 
     /// Takes or renews the lease; true while it is ours.
-    async fn renew(&self, store: &dyn Store) -> bool {
+    async fn renew(&self, store: &dyn Leases) -> bool {
         let ttl = u64::try_from(TTL.as_millis()).unwrap_or(u64::MAX);
         let at = Instant::now();
         match store.try_lease(&self.name, &self.holder, ttl).await {
@@ -98,7 +98,7 @@ impl Lease {
         self.lock().is_some_and(|at| at.elapsed() < SAFE_FOR)
     }
 
-    pub async fn release(&self, store: &dyn Store) {
+    pub async fn release(&self, store: &dyn Leases) {
         *self.lock() = None;
         if let Err(error) = store.release_lease(&self.name, &self.holder).await {
             tracing::warn!(lease = %self.name, %error, "cannot release the routing lease");

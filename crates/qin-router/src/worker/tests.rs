@@ -9,7 +9,7 @@ use qin_proto::{
     AgentEvent, AgentStatus, ConvState, ConversationView, Delivery, GroupLive, Party, Role,
     RouteOutcome, ServerFrame, ShopEvent, topic,
 };
-use qin_store::{Conversation, MemoryStore, Store};
+use qin_store::{Conversation, Conversations, Fans, MemoryStore, Presence, RoutingDesk, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;

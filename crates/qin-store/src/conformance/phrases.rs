@@ -1,10 +1,25 @@
-//! Conformance checks for quick phrases: order by shortcut, upsert, delete, separation by
-//! shop and owner, any text kept exactly, and the per-owner cap, also under concurrent saves.
+//! Conformance checks for [`Phrases`]: quick phrases ordered by shortcut, upsert, delete,
+//! separation by shop and owner, any text kept exactly, and the per-owner cap, also under
+//! concurrent saves; and agents' personal auto-replies.
 
 use super::{agent_id, shop_id};
-use crate::{PhraseSaved, Store};
+use crate::{PhraseSaved, Phrases};
 use qin_proto::{AgentId, MAX_PHRASES, Phrase, ShopId};
 use std::sync::Arc;
+
+/// Every case here, as tests for a backend's fixture or run on a store (see `cases!`).
+macro_rules! suite {
+    ($($on:tt)+) => {
+        $crate::conformance::cases! {$($on)+; phrases: Phrases;
+            phrases_round_trip,
+            phrase_text_round_trips,
+            phrases_are_capped_per_owner,
+            concurrent_phrase_saves_respect_the_cap,
+            agent_auto_replies_round_trip,
+        }
+    };
+}
+pub(crate) use suite;
 
 fn phrase(shortcut: &str, text: &str) -> Phrase {
     Phrase {
@@ -14,7 +29,7 @@ fn phrase(shortcut: &str, text: &str) -> Phrase {
 }
 
 async fn set(
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn Phrases>,
     shop: &ShopId,
     owner: Option<&AgentId>,
     p: &Phrase,
@@ -22,11 +37,15 @@ async fn set(
     store.set_phrase(shop, owner, p).await.expect("set phrase")
 }
 
-async fn list(store: &Arc<dyn Store>, shop: &ShopId, owner: Option<&AgentId>) -> Vec<Phrase> {
+async fn list(store: &Arc<dyn Phrases>, shop: &ShopId, owner: Option<&AgentId>) -> Vec<Phrase> {
     store.phrases(shop, owner).await.expect("phrases")
 }
 
-async fn shortcuts(store: &Arc<dyn Store>, shop: &ShopId, owner: Option<&AgentId>) -> Vec<String> {
+async fn shortcuts(
+    store: &Arc<dyn Phrases>,
+    shop: &ShopId,
+    owner: Option<&AgentId>,
+) -> Vec<String> {
     list(store, shop, owner)
         .await
         .into_iter()
@@ -37,7 +56,7 @@ async fn shortcuts(store: &Arc<dyn Store>, shop: &ShopId, owner: Option<&AgentId
 /// Phrases read back ordered by shortcut (code points: ASCII capitals, then small letters,
 /// then CJK); saving a shortcut again replaces its text; deleting says whether it was there;
 /// each (shop, owner) has its own book.
-pub async fn phrases_round_trip(store: &Arc<dyn Store>) {
+pub async fn phrases_round_trip(store: &Arc<dyn Phrases>) {
     let (shop, other_shop) = (shop_id(), shop_id());
     let (me, you) = (agent_id("anhong"), agent_id("xiaoya"));
     assert!(list(store, &shop, None).await.is_empty());
@@ -111,7 +130,7 @@ pub async fn phrases_round_trip(store: &Arc<dyn Store>) {
 
 /// Whatever text and shortcut the caller passes is kept byte for byte (checking them is the
 /// caller's job), including text a store's own encoding uses.
-pub async fn phrase_text_round_trips(store: &Arc<dyn Store>) {
+pub async fn phrase_text_round_trips(store: &Arc<dyn Phrases>) {
     let (shop, me) = (shop_id(), agent_id("anhong"));
     let odd = [
         phrase("a", "多行\n第二行\t\"quoted\" {x}} / : \\"),
@@ -129,7 +148,7 @@ pub async fn phrase_text_round_trips(store: &Arc<dyn Store>) {
 
 /// An owner keeps at most [`MAX_PHRASES`]: a new shortcut past it stores nothing, while
 /// replacing one still works and other owners are not affected.
-pub async fn phrases_are_capped_per_owner(store: &Arc<dyn Store>) {
+pub async fn phrases_are_capped_per_owner(store: &Arc<dyn Phrases>) {
     let (shop, me) = (shop_id(), agent_id("anhong"));
     for i in 0..MAX_PHRASES {
         let saved = set(store, &shop, Some(&me), &phrase(&format!("p{i:03}"), "亲")).await;
@@ -167,7 +186,7 @@ pub async fn phrases_are_capped_per_owner(store: &Arc<dyn Store>) {
 
 /// Saves racing for the last free places never pass the cap: exactly as many are added as
 /// there was room for.
-pub async fn concurrent_phrase_saves_respect_the_cap(store: &Arc<dyn Store>) {
+pub async fn concurrent_phrase_saves_respect_the_cap(store: &Arc<dyn Phrases>) {
     let shop = shop_id();
     let room = 5;
     for i in 0..MAX_PHRASES - room {
@@ -191,4 +210,57 @@ pub async fn concurrent_phrase_saves_respect_the_cap(store: &Arc<dyn Store>) {
     }
     assert_eq!(added, room);
     assert_eq!(list(store, &shop, None).await.len(), MAX_PHRASES);
+}
+
+/// An agent's auto-reply is set, replaced and cleared; other agents and shops see their own.
+pub async fn agent_auto_replies_round_trip(store: &Arc<dyn Phrases>) {
+    let (shop, other_shop) = (shop_id(), shop_id());
+    let (anhong, xiaoya) = (agent_id("anhong"), agent_id("xiaoya"));
+    let get = |shop, agent| {
+        let store = store.clone();
+        async move {
+            store
+                .agent_auto_reply(&shop, &agent)
+                .await
+                .expect("read auto-reply")
+        }
+    };
+    assert_eq!(get(shop.clone(), anhong.clone()).await, None);
+    store
+        .set_agent_auto_reply(&shop, &anhong, None)
+        .await
+        .expect("clearing an unset auto-reply");
+    let text = "我在仓库盘点，10分钟后回来～ \"quotes\" \\ {json} 🌸\n第二行";
+    store
+        .set_agent_auto_reply(&shop, &anhong, Some(text))
+        .await
+        .expect("set auto-reply");
+    assert_eq!(
+        get(shop.clone(), anhong.clone()).await.as_deref(),
+        Some(text)
+    );
+    assert_eq!(get(shop.clone(), xiaoya.clone()).await, None, "per agent");
+    assert_eq!(
+        get(other_shop.clone(), anhong.clone()).await,
+        None,
+        "per shop"
+    );
+    store
+        .set_agent_auto_reply(&shop, &anhong, Some("马上回来"))
+        .await
+        .expect("replace auto-reply");
+    assert_eq!(
+        get(shop.clone(), anhong.clone()).await.as_deref(),
+        Some("马上回来")
+    );
+    store
+        .set_agent_auto_reply(&shop, &xiaoya, Some("午休中"))
+        .await
+        .expect("another agent's");
+    store
+        .set_agent_auto_reply(&shop, &anhong, None)
+        .await
+        .expect("clear auto-reply");
+    assert_eq!(get(shop.clone(), anhong).await, None);
+    assert_eq!(get(shop, xiaoya).await.as_deref(), Some("午休中"));
 }

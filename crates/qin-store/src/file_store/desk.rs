@@ -1,9 +1,11 @@
-//! The routing desk's state in the file store: one `desk` table of JSON values keyed
-//! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>`, `routing/<conv>`, `requests/<shop>`
-//! and `profile/<shop>` (ids never hold `/`), each read and rewritten in one transaction.
+//! The file store's small values: one `desk` table of JSON values keyed
+//! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>` (`fans.rs`), `routing/<conv>`,
+//! `requests/<shop>`, `profile/<shop>` (`routing.rs`) and `autoreply/<shop>/<agent>`
+//! (`phrases.rs`) — ids never hold `/` — each read and rewritten in one transaction.
 
-use super::schema::{DESK, DbResult, decode_json, encode_json};
+use super::schema::{DESK, DbResult};
 use crate::Result;
+use crate::codec::{decode_json, encode_json};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -35,7 +37,7 @@ where
         table.remove(key).db()?;
     } else {
         table
-            .insert(key, encode_json("desk", &value)?.as_slice())
+            .insert(key, encode_json("desk", &value)?.as_bytes())
             .db()?;
     }
     Ok(out)

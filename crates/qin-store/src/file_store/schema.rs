@@ -1,12 +1,10 @@
 //! The file store's tables, its schema version, and how values and redb failures are mapped.
 
 use crate::{Result, StoreError};
-use qin_proto::{ConvId, Message, MessageKind, Millis, Party};
+use qin_proto::Millis;
 use redb::{
     DatabaseError, MultimapTableDefinition, ReadableTable, TableDefinition, WriteTransaction,
 };
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::path::Path;
 
 /// The layout version written in [`META`]; bumped (with a migration) whenever a table changes.
@@ -69,54 +67,6 @@ pub(super) fn prepare(txn: &WriteTransaction) -> Result<()> {
             "data file has schema {other}; this Qin reads schema {SCHEMA_VERSION}"
         ))),
     }
-}
-
-/// A stored message: the message without `conv` and `seq`, which its key already holds
-/// (the same shape as a Redis log entry's `m` field).
-#[derive(Serialize, Deserialize)]
-struct StoredMessage<'a> {
-    cid: Cow<'a, str>,
-    from: Cow<'a, Party>,
-    kind: MessageKind,
-    body: Cow<'a, str>,
-    ts: Millis,
-}
-
-/// The stored form of a message about to be appended.
-pub(super) fn encode_message(message: &Message) -> Result<Vec<u8>> {
-    let stored = StoredMessage {
-        cid: Cow::Borrowed(&message.cid),
-        from: Cow::Borrowed(&message.from),
-        kind: message.kind,
-        body: Cow::Borrowed(&message.body),
-        ts: message.ts,
-    };
-    serde_json::to_vec(&stored).map_err(|e| StoreError::Corrupt(format!("encoding message: {e}")))
-}
-
-/// A message back from its key and stored form.
-pub(super) fn decode_message(conv: &ConvId, seq: u64, json: &[u8]) -> Result<Message> {
-    let stored: StoredMessage<'_> = serde_json::from_slice(json)
-        .map_err(|e| StoreError::Corrupt(format!("message {conv}/{seq}: {e}")))?;
-    Ok(Message {
-        conv: conv.clone(),
-        seq,
-        cid: stored.cid.into_owned(),
-        from: stored.from.into_owned(),
-        kind: stored.kind,
-        body: stored.body.into_owned(),
-        ts: stored.ts,
-    })
-}
-
-/// Any stored JSON value back, or `Corrupt` naming what it was.
-pub(super) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, json: &[u8]) -> Result<T> {
-    serde_json::from_slice(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-/// Any value as JSON.
-pub(super) fn encode_json<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("encoding {what}: {e}")))
 }
 
 /// A redb failure as a [`StoreError`]: a file that is not what this code wrote is `Corrupt`;

@@ -1,10 +1,11 @@
-//! Tests of the file store, each in its own temporary data directory: the conformance suite,
-//! restarts, a writer killed mid-traffic, a second open of the same file, foreign files.
+//! Tests of the file store, each in its own temporary data directory: restarts, a writer
+//! killed mid-traffic, a second open of the same file, foreign files. (The conformance suite
+//! runs from each part's file, one test per case, on a fresh store from [`backend`].)
 
 use super::FileStore;
 use super::schema::{META, store_error};
 use crate::conformance;
-use crate::{Conversation, NewMessage, Store, StoreError};
+use crate::{Conversation, Conversations, NewMessage, Presence, Store, StoreError};
 use qin_proto::{
     AgentId, AgentStatus, ConvId, ConvState, GroupId, GroupLive, MessageKind, Party, Role, ShopId,
     VisitorId,
@@ -17,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bound for a whole suite run (every write is fsynced, so it is slower than memory).
+/// Bound for a run of many appends (every write is fsynced, so it is slower than memory).
 const SUITE_WAIT: Duration = Duration::from_secs(60);
 /// Bound for one step.
 const WAIT: Duration = Duration::from_secs(10);
@@ -61,21 +62,20 @@ fn text(from: &Party, cid: &str, body: &str) -> NewMessage {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn file_store_passes_the_conformance_suite() {
+/// A fresh store for one conformance case, in a data directory of its own that goes with it.
+pub(super) async fn backend() -> (TempDir, Arc<FileStore>) {
     let dir = TempDir::new("file-store");
-    let store: Arc<dyn Store> = Arc::new(open(dir.path()));
-    tokio::time::timeout(SUITE_WAIT, conformance::run_all(&store))
-        .await
-        .expect("conformance suite timed out");
+    let store = Arc::new(open(dir.path()));
+    (dir, store)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_handles_append_gap_free() {
     let dir = TempDir::new("file-store");
     let store = open(dir.path());
-    let (a, b): (Arc<dyn Store>, Arc<dyn Store>) = (Arc::new(store.clone()), Arc::new(store));
-    let run = conformance::append_concurrent_across_stores(&a, &b);
+    let (a, b): (Arc<dyn Conversations>, Arc<dyn Conversations>) =
+        (Arc::new(store.clone()), Arc::new(store));
+    let run = conformance::conversations::append_concurrent_across_stores(&a, &b);
     tokio::time::timeout(SUITE_WAIT, run)
         .await
         .expect("timed out");

@@ -2,7 +2,7 @@
 //! in its append script, where a `RedisBus` on the same server hears them.
 
 use super::tests::{Fixture, connect, fixture, sample_conversation};
-use crate::{Announcement, NewMessage, Store, StoreError};
+use crate::{Announcement, Conversations, NewMessage, StoreError};
 use qin_bus::{Bus, RedisBus, Subscription};
 use qin_proto::{ConvState, MessageKind, ShopEvent};
 use qin_proto::{topic, unsequenced};

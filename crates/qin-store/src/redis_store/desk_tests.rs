@@ -2,7 +2,7 @@
 //! inbox, profile, leases): their layout, and corrupt data reported as such.
 
 use super::tests::{fixture, sample_conversation};
-use crate::{Store, StoreError};
+use crate::{Fans, Leases, RoutingDesk, StoreError};
 use qin_proto::{AgentId, ShopId, VisitorId};
 
 /// The routing desk's readers report data this code did not write as corrupt.

@@ -2,7 +2,7 @@
 //! write reported as corrupt.
 
 use super::tests::fixture;
-use crate::{Store, StoreError};
+use crate::{Phrases, StoreError};
 use qin_proto::{AgentId, Phrase, ShopId};
 
 fn phrase(shortcut: &str, text: &str) -> Phrase {

@@ -1,11 +1,12 @@
-//! Quick phrases in Redis: one hash per owner, `shop:{<shop>}:phrases` for the shop's own and
-//! `shop:{<shop>}:phrases:<agent>` for an agent's, field = shortcut, value = text. A save is
-//! one script, so the cap check and the write cannot interleave with another save.
+//! Quick phrases and auto-replies in Redis. Phrases: one hash per owner,
+//! `shop:{<shop>}:phrases` for the shop's own and `shop:{<shop>}:phrases:<agent>` for an
+//! agent's, field = shortcut, value = text. A save is one script, so the cap check and the
+//! write cannot interleave with another save. Auto-replies: one hash per shop, agent → text.
 
 use super::RedisStore;
-use super::codec::map_redis_error;
-use crate::phrases::PhraseSaved;
-use crate::{Result, StoreError};
+use super::replies::map_redis_error;
+use crate::{PhraseSaved, Phrases, Result, StoreError};
+use async_trait::async_trait;
 use qin_proto::{AgentId, MAX_PHRASES, Phrase, ShopId};
 use redis::Script;
 use std::sync::LazyLock;
@@ -30,12 +31,9 @@ return 'added'
     )
 });
 
-impl RedisStore {
-    pub(super) async fn list_phrases(
-        &self,
-        shop: &ShopId,
-        owner: Option<&AgentId>,
-    ) -> Result<Vec<Phrase>> {
+#[async_trait]
+impl Phrases for RedisStore {
+    async fn phrases(&self, shop: &ShopId, owner: Option<&AgentId>) -> Result<Vec<Phrase>> {
         let raw: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL")
             .arg(self.keys.phrases(shop, owner))
             .query_async(&mut self.conn())
@@ -58,7 +56,7 @@ impl RedisStore {
         Ok(phrases)
     }
 
-    pub(super) async fn save_phrase(
+    async fn set_phrase(
         &self,
         shop: &ShopId,
         owner: Option<&AgentId>,
@@ -80,7 +78,7 @@ impl RedisStore {
         }
     }
 
-    pub(super) async fn remove_phrase(
+    async fn delete_phrase(
         &self,
         shop: &ShopId,
         owner: Option<&AgentId>,
@@ -94,4 +92,32 @@ impl RedisStore {
             .map_err(map_redis_error)?;
         Ok(removed > 0)
     }
+
+    async fn set_agent_auto_reply(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let mut cmd = redis::cmd(if text.is_some() { "HSET" } else { "HDEL" });
+        cmd.arg(self.keys.auto_replies(shop)).arg(agent.as_str());
+        if let Some(text) = text {
+            cmd.arg(text);
+        }
+        cmd.exec_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
+
+    async fn agent_auto_reply(&self, shop: &ShopId, agent: &AgentId) -> Result<Option<String>> {
+        redis::cmd("HGET")
+            .arg(self.keys.auto_replies(shop))
+            .arg(agent.as_str())
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)
+    }
 }
+
+#[cfg(test)]
+crate::conformance::phrases::suite!(super::tests::backend);

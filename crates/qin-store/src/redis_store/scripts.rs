@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 ///
 /// Closed is told from the record's text: in its compact JSON the top-level field is spelled
 /// exactly `"state":"closed"`, and no nested object of a conversation has a `state` field (a
-/// string value cannot hold the unescaped quotes) — `codec` tests pin that spelling. This
+/// string value cannot hold the unescaped quotes) — the tests below pin that spelling. This
 /// costs a plain substring search instead of decoding the record.
 ///
 /// The seq is the stream's length + 1: the log is never trimmed and its first seq is 1, so
@@ -152,3 +152,53 @@ return 0
 "#,
     )
 });
+
+#[cfg(test)]
+mod tests {
+    use crate::Conversation;
+    use crate::codec::encode_json;
+    use qin_proto::{AgentId, ConvId, ConvState, GroupId, Party, Role, ShopId};
+
+    /// The append script tells a closed conversation by the exact text `"state":"closed"`
+    /// in its record: only the top-level state may spell it, whatever the names and tags say.
+    #[test]
+    fn only_a_closed_record_spells_the_closed_state() {
+        let sly = r#"x","state":"closed"#;
+        let mut conv = Conversation {
+            id: ConvId::parse("c1").expect("valid id"),
+            shop: ShopId::parse("afu").expect("valid id"),
+            shopper: Party {
+                role: Role::Shopper,
+                id: "v1".into(),
+                name: sly.into(),
+            },
+            group: GroupId::parse("lady").expect("valid id"),
+            requested_agent: AgentId::parse("anhong"),
+            group_chosen: false,
+            state: ConvState::Assigned,
+            agent: AgentId::parse("anhong"),
+            opened_at: 1,
+            closed_at: None,
+            tags: vec![sly.into(), "state".into()],
+            rating: None,
+        };
+        let spelled = |c: &Conversation| {
+            encode_json("conversation", c)
+                .expect("encodes")
+                .matches(r#""state":"closed""#)
+                .count()
+        };
+        for state in [
+            ConvState::Queued,
+            ConvState::Assigned,
+            ConvState::WaitingAgent,
+        ] {
+            conv.state = state;
+            assert_eq!(spelled(&conv), 0, "{state:?}");
+        }
+        conv.state = ConvState::Closed;
+        conv.closed_at = Some(2);
+        conv.rating = Some(5);
+        assert_eq!(spelled(&conv), 1);
+    }
+}

@@ -1,16 +1,17 @@
-//! Tests of the Redis store against private `redis-server`s: the conformance suite, several
-//! gateways at once, the key layout, failures and corrupt data.
+//! Tests of the Redis store against private `redis-server`s: several gateways at once, the
+//! key layout, failures and corrupt data. (The conformance suite runs from each part's file,
+//! one test per case, on a fresh store from [`backend`].)
 
 use super::RedisStore;
 use super::keys::Keys;
 use crate::conformance;
-use crate::{CID_TTL_SECS, Conversation, NewMessage, Store, StoreError};
+use crate::{CID_TTL_SECS, Conversation, Conversations, NewMessage, Presence, Store, StoreError};
 use qin_proto::{AgentId, ConvId, ConvState, GroupId, MessageKind, Party, Role, ShopId};
 use qin_testkit::{RedisServer, WAIT, eventually, unique_prefix};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bound for a whole suite run.
+/// Bound for a run of many appends.
 const SUITE_WAIT: Duration = Duration::from_secs(60);
 
 pub(super) async fn connect(server: &RedisServer, prefix: &str) -> RedisStore {
@@ -89,22 +90,21 @@ fn hello(conv: &Conversation) -> NewMessage {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn redis_store_passes_the_conformance_suite() {
+/// A fresh store for one conformance case: a private server of its own, which the case
+/// keeps alive.
+pub(super) async fn backend() -> (RedisServer, Arc<RedisStore>) {
     let server = RedisServer::start();
-    let store: Arc<dyn Store> = Arc::new(connect(&server, &unique_prefix()).await);
-    tokio::time::timeout(SUITE_WAIT, conformance::run_all(&store))
-        .await
-        .expect("conformance suite timed out");
+    let store = Arc::new(connect(&server, &unique_prefix()).await);
+    (server, store)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_gateways_append_to_one_conversation_gap_free() {
     let server = RedisServer::start();
     let prefix = unique_prefix();
-    let a: Arc<dyn Store> = Arc::new(connect(&server, &prefix).await);
-    let b: Arc<dyn Store> = Arc::new(connect(&server, &prefix).await);
-    let run = conformance::append_concurrent_across_stores(&a, &b);
+    let a: Arc<dyn Conversations> = Arc::new(connect(&server, &prefix).await);
+    let b: Arc<dyn Conversations> = Arc::new(connect(&server, &prefix).await);
+    let run = conformance::conversations::append_concurrent_across_stores(&a, &b);
     tokio::time::timeout(SUITE_WAIT, run)
         .await
         .expect("concurrent appends timed out");

@@ -1,16 +1,21 @@
 //! Conformance checks for message logs: gap-free seq, idempotent cid, paging, concurrency.
 
-use super::{agent_id, agent_party, conv_id, saved_conversation, shopper, text};
-use crate::{Appended, NewMessage, Store, StoreError};
+use super::super::{agent_id, agent_party, conv_id, shopper};
+use super::{saved_conversation, text};
+use crate::{Appended, Conversations, NewMessage, StoreError};
 use qin_proto::{ConvState, Message, MessageKind};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-async fn append(store: &Arc<dyn Store>, conv: &qin_proto::ConvId, msg: NewMessage) -> Appended {
+async fn append(
+    store: &Arc<dyn Conversations>,
+    conv: &qin_proto::ConvId,
+    msg: NewMessage,
+) -> Appended {
     store.append(conv, msg).await.expect("append")
 }
 
-async fn all_messages(store: &Arc<dyn Store>, conv: &qin_proto::ConvId) -> Vec<Message> {
+async fn all_messages(store: &Arc<dyn Conversations>, conv: &qin_proto::ConvId) -> Vec<Message> {
     store
         .messages_after(conv, 0, 10_000)
         .await
@@ -18,7 +23,7 @@ async fn all_messages(store: &Arc<dyn Store>, conv: &qin_proto::ConvId) -> Vec<M
 }
 
 /// Appends are numbered 1, 2, 3, … and read back exactly as sent (sender, kind, body, ts).
-pub async fn append_numbers_from_one(store: &Arc<dyn Store>) {
+pub async fn append_numbers_from_one(store: &Arc<dyn Conversations>) {
     let conv = saved_conversation(store).await;
     assert_eq!(store.last_seq(&conv.id).await.expect("last seq"), 0);
     let agent = agent_party(&agent_id("anhong"));
@@ -55,7 +60,7 @@ pub async fn append_numbers_from_one(store: &Arc<dyn Store>) {
 }
 
 /// Appending to a conversation that was never saved fails and stores nothing.
-pub async fn append_to_unknown_conversation_fails(store: &Arc<dyn Store>) {
+pub async fn append_to_unknown_conversation_fails(store: &Arc<dyn Conversations>) {
     let unknown = conv_id("ghost");
     match store
         .append(&unknown, text(&shopper("v1"), "c1", "hi"))
@@ -69,7 +74,7 @@ pub async fn append_to_unknown_conversation_fails(store: &Arc<dyn Store>) {
 }
 
 /// A retried `(from.id, cid)` gets the original message back and stores nothing new.
-pub async fn duplicate_cid_returns_the_original(store: &Arc<dyn Store>) {
+pub async fn duplicate_cid_returns_the_original(store: &Arc<dyn Conversations>) {
     let conv = saved_conversation(store).await;
     let first = append(store, &conv.id, text(&conv.shopper, "c1", "first")).await;
     append(store, &conv.id, text(&conv.shopper, "c2", "second")).await;
@@ -83,7 +88,7 @@ pub async fn duplicate_cid_returns_the_original(store: &Arc<dyn Store>) {
 }
 
 /// The same cid from another sender is another message.
-pub async fn same_cid_from_another_sender_is_new(store: &Arc<dyn Store>) {
+pub async fn same_cid_from_another_sender_is_new(store: &Arc<dyn Conversations>) {
     let conv = saved_conversation(store).await;
     let agent = agent_party(&agent_id("anhong"));
     let from_shopper = append(store, &conv.id, text(&conv.shopper, "1", "hi")).await;
@@ -101,7 +106,7 @@ pub async fn same_cid_from_another_sender_is_new(store: &Arc<dyn Store>) {
 
 /// A closed conversation takes no more messages, but a retry of one stored before the close
 /// still gets its original.
-pub async fn append_after_close_is_refused(store: &Arc<dyn Store>) {
+pub async fn append_after_close_is_refused(store: &Arc<dyn Conversations>) {
     let mut conv = saved_conversation(store).await;
     let before = append(store, &conv.id, text(&conv.shopper, "c1", "hi")).await;
     conv.state = ConvState::Closed;
@@ -121,7 +126,7 @@ pub async fn append_after_close_is_refused(store: &Arc<dyn Store>) {
 }
 
 /// `messages_after` returns at most `limit` messages with `seq > after`, ascending.
-pub async fn messages_after_pages(store: &Arc<dyn Store>) {
+pub async fn messages_after_pages(store: &Arc<dyn Conversations>) {
     let conv = saved_conversation(store).await;
     for i in 1..=10 {
         let cid = format!("c{i}");
@@ -144,17 +149,20 @@ pub async fn messages_after_pages(store: &Arc<dyn Store>) {
 }
 
 /// 50 appends from 50 tasks at once get exactly the seqs 1..=50.
-pub async fn concurrent_appends_are_gap_free(store: &Arc<dyn Store>) {
+pub async fn concurrent_appends_are_gap_free(store: &Arc<dyn Conversations>) {
     append_concurrently(std::slice::from_ref(store), 50, 1).await;
 }
 
 /// Two handles on one backend (two gateways) appending to one conversation at once still
 /// produce one gap-free log. For Redis, pass two separately connected stores.
-pub async fn append_concurrent_across_stores(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+pub async fn append_concurrent_across_stores(
+    a: &Arc<dyn Conversations>,
+    b: &Arc<dyn Conversations>,
+) {
     append_concurrently(&[a.clone(), b.clone()], 40, 5).await;
 }
 
-async fn append_concurrently(stores: &[Arc<dyn Store>], tasks: usize, per_task: usize) {
+async fn append_concurrently(stores: &[Arc<dyn Conversations>], tasks: usize, per_task: usize) {
     let conv = saved_conversation(&stores[0]).await;
     let mut handles = Vec::new();
     for task in 0..tasks {
@@ -193,7 +201,7 @@ async fn append_concurrently(stores: &[Arc<dyn Store>], tasks: usize, per_task: 
 }
 
 /// 20 tasks sending the same `(from.id, cid)` at once store it exactly once.
-pub async fn concurrent_same_cid_is_stored_once(store: &Arc<dyn Store>) {
+pub async fn concurrent_same_cid_is_stored_once(store: &Arc<dyn Conversations>) {
     let conv = saved_conversation(store).await;
     let mut handles = Vec::new();
     for task in 0..20 {

@@ -1,9 +1,74 @@
-//! Conformance checks for conversation records and their open indexes.
+//! Conformance checks for [`Conversations`]: records and their open indexes here, message
+//! logs in `logs.rs`.
 
-use super::{agent_id, conv_id, conversation, shop_id};
-use crate::{Conversation, Store, StoreError};
-use qin_proto::{AgentId, ConvId, ConvState, VisitorId};
+mod logs;
+
+pub use logs::*;
+
+use super::{agent_id, conv_id, shop_id, shopper};
+use crate::{Conversation, Conversations, NewMessage, StoreError};
+use qin_proto::{
+    AgentId, ConvId, ConvState, GroupId, MessageKind, Millis, Party, ShopId, VisitorId,
+};
 use std::sync::Arc;
+
+/// Every case of this module and `logs.rs`, as tests for a backend's fixture or run on a store
+/// (see `cases!`).
+macro_rules! suite {
+    ($($on:tt)+) => {
+        $crate::conformance::cases! {$($on)+; conversations: Conversations;
+            save_and_get_round_trip,
+            open_indexes_list_oldest_first,
+            closing_leaves_the_open_indexes,
+            closed_is_terminal,
+            reassigning_moves_the_agent_index,
+            append_numbers_from_one,
+            append_to_unknown_conversation_fails,
+            duplicate_cid_returns_the_original,
+            same_cid_from_another_sender_is_new,
+            append_after_close_is_refused,
+            messages_after_pages,
+            concurrent_appends_are_gap_free,
+            concurrent_same_cid_is_stored_once,
+        }
+    };
+}
+pub(crate) use suite;
+
+/// A queued conversation of `visitor` in `shop`.
+fn conversation(shop: &ShopId, id: ConvId, visitor: &str, opened_at: Millis) -> Conversation {
+    Conversation {
+        id,
+        shop: shop.clone(),
+        shopper: shopper(visitor),
+        group: GroupId::parse("lady").expect("valid id"),
+        requested_agent: None,
+        group_chosen: false,
+        state: ConvState::Queued,
+        agent: None,
+        opened_at,
+        closed_at: None,
+        tags: Vec::new(),
+        rating: None,
+    }
+}
+
+/// Saves a new queued conversation and returns it.
+async fn saved_conversation(store: &Arc<dyn Conversations>) -> Conversation {
+    let conv = conversation(&shop_id(), conv_id("conv"), "v1", 1_700_000_000_000);
+    store.save_conversation(&conv).await.expect("save");
+    conv
+}
+
+fn text(from: &Party, cid: &str, body: &str) -> NewMessage {
+    NewMessage {
+        cid: cid.into(),
+        from: from.clone(),
+        kind: MessageKind::Text,
+        body: body.into(),
+        ts: 1_700_000_000_123,
+    }
+}
 
 fn ids(convs: &[Conversation]) -> Vec<ConvId> {
     convs.iter().map(|c| c.id.clone()).collect()
@@ -13,7 +78,11 @@ fn visitor(id: &str) -> VisitorId {
     VisitorId::parse(id).expect("valid id")
 }
 
-async fn agent_ids(store: &Arc<dyn Store>, conv: &Conversation, agent: &AgentId) -> Vec<ConvId> {
+async fn agent_ids(
+    store: &Arc<dyn Conversations>,
+    conv: &Conversation,
+    agent: &AgentId,
+) -> Vec<ConvId> {
     ids(&store
         .open_conversations_of_agent(&conv.shop, agent)
         .await
@@ -21,7 +90,7 @@ async fn agent_ids(store: &Arc<dyn Store>, conv: &Conversation, agent: &AgentId)
 }
 
 /// A saved record reads back field for field; an unknown id reads back as `None`.
-pub async fn save_and_get_round_trip(store: &Arc<dyn Store>) {
+pub async fn save_and_get_round_trip(store: &Arc<dyn Conversations>) {
     let shop = shop_id();
     let mut conv = conversation(&shop, conv_id("rt"), "v1", 1_700_000_000_000);
     conv.requested_agent = Some(agent_id("anhong"));
@@ -36,7 +105,7 @@ pub async fn save_and_get_round_trip(store: &Arc<dyn Store>) {
 }
 
 /// Each open index lists its conversations oldest first (ties by id) and nothing else.
-pub async fn open_indexes_list_oldest_first(store: &Arc<dyn Store>) {
+pub async fn open_indexes_list_oldest_first(store: &Arc<dyn Conversations>) {
     let shop = shop_id();
     let other_shop = shop_id();
     let anhong = agent_id("anhong");
@@ -82,7 +151,7 @@ pub async fn open_indexes_list_oldest_first(store: &Arc<dyn Store>) {
 }
 
 /// Closing removes a conversation from every open index but keeps its record.
-pub async fn closing_leaves_the_open_indexes(store: &Arc<dyn Store>) {
+pub async fn closing_leaves_the_open_indexes(store: &Arc<dyn Conversations>) {
     let shop = shop_id();
     let anhong = agent_id("anhong");
     let mut conv = conversation(&shop, conv_id("close"), "v1", 10);
@@ -110,7 +179,7 @@ pub async fn closing_leaves_the_open_indexes(store: &Arc<dyn Store>) {
 }
 
 /// A closed conversation never reopens; saving it closed again (a rating) is allowed.
-pub async fn closed_is_terminal(store: &Arc<dyn Store>) {
+pub async fn closed_is_terminal(store: &Arc<dyn Conversations>) {
     let shop = shop_id();
     let mut conv = conversation(&shop, conv_id("term"), "v1", 10);
     conv.state = ConvState::Closed;
@@ -154,7 +223,7 @@ pub async fn closed_is_terminal(store: &Arc<dyn Store>) {
 
 /// Moving a conversation between agents moves it between their indexes; unassigning it
 /// removes it from both but keeps it open.
-pub async fn reassigning_moves_the_agent_index(store: &Arc<dyn Store>) {
+pub async fn reassigning_moves_the_agent_index(store: &Arc<dyn Conversations>) {
     let shop = shop_id();
     let (anhong, xiaoxi) = (agent_id("anhong"), agent_id("xiaoxi"));
     let mut conv = conversation(&shop, conv_id("move"), "v1", 10);

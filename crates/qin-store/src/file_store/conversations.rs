@@ -1,17 +1,105 @@
-//! The file store's operations as plain functions over one redb transaction, step by step
-//! like the memory store's methods and the Redis scripts. The caller commits.
+//! Conversations and their logs in the file store: the `conversations`, `messages`, `cids` and
+//! `open_by_*` tables. Each operation is a plain function over one redb transaction, step by
+//! step like the memory store's methods and the Redis scripts; the methods run it on the
+//! blocking pool and commit.
 
 use super::schema::{
-    AGENT_STATUSES, CIDS, CONVERSATIONS, DbResult, GROUPS_LIVE, MESSAGES, OPEN_BY_AGENT,
-    OPEN_BY_SHOP, OPEN_BY_SHOPPER, decode_json, decode_message, encode_json, encode_message,
+    CIDS, CONVERSATIONS, DbResult, MESSAGES, OPEN_BY_AGENT, OPEN_BY_SHOP, OPEN_BY_SHOPPER,
 };
-use crate::{Appended, Conversation, NewMessage, Result, StoreError};
-use qin_proto::{AgentId, AgentStatus, ConvId, GroupLive, Message, Millis};
+use super::{FileStore, begin_write};
+use crate::codec::{decode_json, decode_message, encode_json, encode_message};
+use crate::{Appended, Conversation, Conversations, NewMessage, Result, StoreError};
+use async_trait::async_trait;
+use qin_proto::{AgentId, ConvId, Message, Millis, ShopId, VisitorId};
 use redb::{MultimapValue, ReadTransaction, ReadableTable, WriteTransaction};
-use std::collections::HashMap;
+
+#[async_trait]
+impl Conversations for FileStore {
+    async fn save_conversation(&self, conv: &Conversation) -> Result<()> {
+        let conv = conv.clone();
+        self.write(move |txn| save_conversation(txn, &conv)).await
+    }
+
+    async fn conversation(&self, id: &ConvId) -> Result<Option<Conversation>> {
+        let id = id.clone();
+        self.read(move |txn| conversation(txn, &id)).await
+    }
+
+    async fn open_conversations(&self, shop: &ShopId) -> Result<Vec<Conversation>> {
+        let shop = shop.clone();
+        self.read(move |txn| open_listed(txn, OpenIndex::Shop(shop.as_str()), |c| c.shop == shop))
+            .await
+    }
+
+    async fn open_conversations_of_shopper(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<Conversation>> {
+        let (shop, visitor) = (shop.clone(), visitor.clone());
+        self.read(move |txn| {
+            let index = OpenIndex::Shopper(shop.as_str(), visitor.as_str());
+            open_listed(txn, index, |c| {
+                c.shop == shop && c.visitor() == visitor.as_str()
+            })
+        })
+        .await
+    }
+
+    async fn open_conversations_of_agent(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+    ) -> Result<Vec<Conversation>> {
+        let (shop, agent) = (shop.clone(), agent.clone());
+        self.read(move |txn| {
+            let index = OpenIndex::Agent(shop.as_str(), agent.as_str());
+            open_listed(txn, index, |c| {
+                c.shop == shop && c.agent.as_ref() == Some(&agent)
+            })
+        })
+        .await
+    }
+
+    async fn append(&self, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
+        let conv = conv.clone();
+        self.blocking(move |db| {
+            let txn = begin_write(db)?;
+            let appended = append(&txn, &conv, msg)?;
+            if appended.duplicate {
+                // Nothing was written: skip the fsyncs of a commit.
+                txn.abort().db()?;
+            } else {
+                txn.commit().db()?;
+            }
+            Ok(appended)
+        })
+        .await
+    }
+
+    async fn messages_after(
+        &self,
+        conv: &ConvId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        // Asking for nothing (or for seqs past the largest possible) needs no transaction.
+        let Some(first) = after.checked_add(1).filter(|_| limit > 0) else {
+            return Ok(Vec::new());
+        };
+        let conv = conv.clone();
+        self.read(move |txn| messages_from(txn, &conv, first, limit))
+            .await
+    }
+
+    async fn last_seq(&self, conv: &ConvId) -> Result<u64> {
+        let conv = conv.clone();
+        self.read(move |txn| last_seq(txn, &conv)).await
+    }
+}
 
 /// Saves `conv` and moves it in the open indexes; refuses to reopen a closed one.
-pub(super) fn save_conversation(txn: &WriteTransaction, conv: &Conversation) -> Result<()> {
+fn save_conversation(txn: &WriteTransaction, conv: &Conversation) -> Result<()> {
     let mut records = txn.open_table(CONVERSATIONS).db()?;
     let old: Option<Conversation> = match records.get(conv.id.as_str()).db()? {
         Some(raw) => Some(decode_json("conversation", raw.value())?),
@@ -29,7 +117,7 @@ pub(super) fn save_conversation(txn: &WriteTransaction, conv: &Conversation) -> 
     records
         .insert(
             conv.id.as_str(),
-            encode_json("conversation", conv)?.as_slice(),
+            encode_json("conversation", conv)?.as_bytes(),
         )
         .db()?;
     if conv.is_open() {
@@ -65,7 +153,7 @@ fn set_indexed(txn: &WriteTransaction, conv: &Conversation, present: bool) -> Re
 }
 
 /// A conversation by id.
-pub(super) fn conversation(txn: &ReadTransaction, id: &ConvId) -> Result<Option<Conversation>> {
+fn conversation(txn: &ReadTransaction, id: &ConvId) -> Result<Option<Conversation>> {
     let records = txn.open_table(CONVERSATIONS).db()?;
     let raw = records.get(id.as_str()).db()?;
     raw.map(|raw| decode_json("conversation", raw.value()))
@@ -73,7 +161,7 @@ pub(super) fn conversation(txn: &ReadTransaction, id: &ConvId) -> Result<Option<
 }
 
 /// Which open index to read.
-pub(super) enum OpenIndex<'a> {
+enum OpenIndex<'a> {
     Shop(&'a str),
     Shopper(&'a str, &'a str),
     Agent(&'a str, &'a str),
@@ -81,7 +169,7 @@ pub(super) enum OpenIndex<'a> {
 
 /// The records an open index lists that are open and pass `keep`, oldest first (as Redis and
 /// the memory store do, to tolerate an index that lags its records).
-pub(super) fn open_listed(
+fn open_listed(
     txn: &ReadTransaction,
     index: OpenIndex<'_>,
     keep: impl Fn(&Conversation) -> bool,
@@ -122,7 +210,7 @@ fn ids(
 
 /// Appends with the next gap-free seq, or returns the original for a known `(from.id, cid)`
 /// (then nothing was written and the caller need not commit).
-pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
+fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> Result<Appended> {
     let record: Conversation = match txn
         .open_table(CONVERSATIONS)
         .db()?
@@ -149,19 +237,11 @@ pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> 
         return Err(StoreError::Closed(conv.clone()));
     }
     let seq = last_seq_of(&log, conv)? + 1;
-    let message = Message {
-        conv: conv.clone(),
-        seq,
-        cid: msg.cid,
-        from: msg.from,
-        kind: msg.kind,
-        body: msg.body,
-        ts: msg.ts,
-    };
-    let stored = encode_message(&message)?;
+    let stored = encode_message(&msg)?;
+    let message = msg.into_message(conv, seq);
     // The last guard for gap-free seq, like Redis refusing a stream ID that does not grow.
     if log
-        .insert((conv.as_str(), seq), stored.as_slice())
+        .insert((conv.as_str(), seq), stored.as_bytes())
         .db()?
         .is_some()
     {
@@ -185,7 +265,7 @@ pub(super) fn append(txn: &WriteTransaction, conv: &ConvId, msg: NewMessage) -> 
 }
 
 /// Up to `limit` messages from seq `first` on, ascending.
-pub(super) fn messages_from(
+fn messages_from(
     txn: &ReadTransaction,
     conv: &ConvId,
     first: u64,
@@ -205,7 +285,7 @@ pub(super) fn messages_from(
 }
 
 /// The highest seq of a conversation's log (0 when empty or unknown).
-pub(super) fn last_seq(txn: &ReadTransaction, conv: &ConvId) -> Result<u64> {
+fn last_seq(txn: &ReadTransaction, conv: &ConvId) -> Result<u64> {
     last_seq_of(&txn.open_table(MESSAGES).db()?, conv)
 }
 
@@ -222,63 +302,5 @@ fn last_seq_of(
     Ok(last.map_or(0, |(key, _)| key.value().1))
 }
 
-/// Records an agent's status under its wire name.
-pub(super) fn set_agent_status(
-    txn: &WriteTransaction,
-    shop: &str,
-    agent: &AgentId,
-    status: AgentStatus,
-) -> Result<()> {
-    let name = match serde_json::to_value(status) {
-        Ok(serde_json::Value::String(name)) => name,
-        other => return Err(StoreError::Corrupt(format!("agent status as {other:?}"))),
-    };
-    let mut statuses = txn.open_table(AGENT_STATUSES).db()?;
-    statuses
-        .insert((shop, agent.as_str()), name.as_str())
-        .db()?;
-    Ok(())
-}
-
-/// Every recorded agent status of a shop.
-pub(super) fn agent_statuses(
-    txn: &ReadTransaction,
-    shop: &str,
-) -> Result<HashMap<AgentId, AgentStatus>> {
-    let statuses = txn.open_table(AGENT_STATUSES).db()?;
-    let mut found = HashMap::new();
-    // Keys sort by shop first, so the shop's agents are one run starting at `(shop, "")`.
-    for entry in statuses.range((shop, "")..).db()? {
-        let (key, status) = entry.db()?;
-        let (key_shop, agent) = key.value();
-        if key_shop != shop {
-            break;
-        }
-        let id = AgentId::parse(agent)
-            .ok_or_else(|| StoreError::Corrupt(format!("agent id {agent:?}")))?;
-        let status = serde_json::from_value(serde_json::Value::String(status.value().into()))
-            .map_err(|e| StoreError::Corrupt(format!("status of {agent}: {e}")))?;
-        found.insert(id, status);
-    }
-    Ok(found)
-}
-
-/// Replaces the shop's live group availability.
-pub(super) fn set_groups_live(
-    txn: &WriteTransaction,
-    shop: &str,
-    groups: &[GroupLive],
-) -> Result<()> {
-    let mut table = txn.open_table(GROUPS_LIVE).db()?;
-    table
-        .insert(shop, encode_json("groups", groups)?.as_slice())
-        .db()?;
-    Ok(())
-}
-
-/// The shop's live group availability as last written (empty if never).
-pub(super) fn groups_live(txn: &ReadTransaction, shop: &str) -> Result<Vec<GroupLive>> {
-    let table = txn.open_table(GROUPS_LIVE).db()?;
-    let raw = table.get(shop).db()?;
-    raw.map_or_else(|| Ok(Vec::new()), |raw| decode_json("groups", raw.value()))
-}
+#[cfg(test)]
+crate::conformance::conversations::suite!(super::tests::backend);
