@@ -2,6 +2,8 @@
 //! chats waiting, on one core. Each iteration closes one chat (its agent's freed slot takes
 //! the oldest waiting chat: an assignment) and opens one (it joins the back of the queue), so
 //! the shop stays the same size. Run: `cargo bench -p qin-load --bench routing`.
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qin_config::ShopConfig;

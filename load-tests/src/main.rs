@@ -61,7 +61,7 @@ struct RunArgs {
     /// Gateway processes to start with --spawn.
     #[arg(long, default_value_t = 2)]
     gateways: usize,
-    /// With --spawn (Qin only): all gateways listen on one port (SO_REUSEPORT) and the
+    /// With --spawn (Qin only): all gateways listen on one port (`SO_REUSEPORT`) and the
     /// kernel deals connections among them, as behind one address in production. For
     /// `idle` and `storm`; `relay` needs each pair's shopper and agent on known processes.
     #[arg(long)]

@@ -183,7 +183,7 @@ pub async fn run(target: &Target, spec: &RelaySpec, progress: bool) -> anyhow::R
                         last_delivered = d;
                     }
                 }
-                _ = tokio::time::sleep_until(end) => {}
+                () = tokio::time::sleep_until(end) => {}
             }
         }
         cpu_marks.push((

@@ -23,7 +23,7 @@ pub fn machine() -> Value {
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     json!({
         "loadavg": loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
-        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "nproc": std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
         "cpu": model,
         "mem_gib": (mem_kib as f64 / 1048576.0 * 10.0).round() / 10.0,
     })

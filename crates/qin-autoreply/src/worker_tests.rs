@@ -65,7 +65,7 @@ impl Setup {
     }
 
     /// Stores a chat in group `lady` and subscribes to its topic.
-    async fn chat(&self, id: &str, state: ConvState) -> (ConvId, qin_bus::Subscription) {
+    async fn chat(&self, id: &str, state: ConvState) -> (ConvId, Subscription) {
         self.chat_of(id, state, None).await
     }
 
@@ -74,7 +74,7 @@ impl Setup {
         id: &str,
         state: ConvState,
         agent: Option<&str>,
-    ) -> (ConvId, qin_bus::Subscription) {
+    ) -> (ConvId, Subscription) {
         let conv = ConvId::parse(id).unwrap();
         let closed = state == ConvState::Closed;
         self.store
@@ -222,7 +222,7 @@ fn assigned(conv: &ConvId, agent: &str) -> ShopEvent {
     routed(conv, RouteOutcome::Assigned { agent }, None)
 }
 
-async fn next_message(sub: &mut qin_bus::Subscription) -> qin_proto::Message {
+async fn next_message(sub: &mut Subscription) -> qin_proto::Message {
     let payload = tokio::time::timeout(WAIT, sub.recv())
         .await
         .expect("a delivery in time")

@@ -80,7 +80,7 @@ impl Subscription {
         loop {
             match self.next().await? {
                 Received::Payload(payload) => return Some(payload),
-                Received::Gap => continue,
+                Received::Gap => {}
             }
         }
     }

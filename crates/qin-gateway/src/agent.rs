@@ -77,7 +77,7 @@ impl AgentSession {
             .open_conversations_of_agent(&shop_id, &session.agent.id)
             .await
             .map_err(store_error)?;
-        let profile = crate::routing::profile_in_force(&state, &session.shop).await?;
+        let profile = routing::profile_in_force(&state, &session.shop).await?;
         let max_chats = session.agent.cap(profile);
         let mut conversations = Vec::with_capacity(assigned.len());
         for conv in &assigned {

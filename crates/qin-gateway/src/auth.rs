@@ -100,13 +100,11 @@ impl Tokens {
 /// Whether `password` matches the PHC `hash` from the config. Slow on purpose (Argon2):
 /// call it off the async runtime's worker threads.
 pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]

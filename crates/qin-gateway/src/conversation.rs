@@ -17,8 +17,7 @@ pub(crate) fn agent_party(shop: &ShopConfig, conv: &Conversation) -> Option<Part
     let id = conv.agent.as_ref()?;
     let name = shop
         .agent(id)
-        .map(|a| a.name.clone())
-        .unwrap_or_else(|| id.to_string());
+        .map_or_else(|| id.to_string(), |a| a.name.clone());
     Some(Party {
         role: Role::Agent,
         id: id.to_string(),

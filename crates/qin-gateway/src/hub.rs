@@ -94,7 +94,7 @@ impl Hub {
 
     /// Topics this node currently follows.
     pub fn topic_count(&self) -> usize {
-        self.topics.lock().map(|t| t.len()).unwrap_or(0)
+        self.topics.lock().map_or(0, |t| t.len())
     }
 
     /// Adds `member` to `topic`, subscribing the node upstream if it is the topic's first.
@@ -165,14 +165,18 @@ impl Hub {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
         // A panic while holding this lock cannot leave the map inconsistent (single inserts
         // and removes), so a poisoned lock is still usable.
-        self.topics.lock().unwrap_or_else(|p| p.into_inner())
+        self.topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 fn write(
     members: &RwLock<HashMap<ConnId, Member>>,
 ) -> std::sync::RwLockWriteGuard<'_, HashMap<ConnId, Member>> {
-    members.write().unwrap_or_else(|p| p.into_inner())
+    members
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 type Members = Arc<RwLock<HashMap<ConnId, Member>>>;
@@ -223,7 +227,9 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 async fn forward(mut subscription: Subscription, kind: TopicKind, members: Members) {
     while let Some(payload) = subscription.recv().await {
         if kind == TopicKind::Events {
-            let members = members.read().unwrap_or_else(|p| p.into_inner());
+            let members = members
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for member in members.values() {
                 offer(member, Outgoing::Event(payload.clone()));
             }
@@ -245,7 +251,9 @@ fn frame_text(payload: &Bytes) -> Option<(Audience, Option<u64>, Utf8Bytes)> {
 }
 
 fn deliver(members: &Members, audience: Audience, text: Utf8Bytes) {
-    let members = members.read().unwrap_or_else(|p| p.into_inner());
+    let members = members
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for member in members.values() {
         if audience == Audience::Staff && !member.staff {
             continue;

@@ -22,7 +22,10 @@ impl<K> Default for Presence<K> {
 impl<K: Eq + Hash> Presence<K> {
     /// Counts a socket of `who`; returns how many they now have here.
     pub fn connected(&self, who: K) -> usize {
-        let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sockets = self
+            .sockets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = sockets.entry(who).or_default();
         *n += 1;
         *n
@@ -30,7 +33,10 @@ impl<K: Eq + Hash> Presence<K> {
 
     /// Uncounts a socket of `who`; returns how many remain here.
     pub fn disconnected(&self, who: &K) -> usize {
-        let mut sockets = self.sockets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sockets = self
+            .sockets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let left = match sockets.get_mut(who) {
             Some(n) => {
                 *n = n.saturating_sub(1);

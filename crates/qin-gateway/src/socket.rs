@@ -90,7 +90,7 @@ fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output
         let close = loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+                () = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
                 received = outbox.recv() => match received {
                     Next::Killed => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
                     Next::Item(Outgoing::Frame(text)) => conn.replies.push(text),
@@ -117,7 +117,7 @@ fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output
                         conn.error(&ProtoError::bad_frame("binary frames are not supported; send JSON text"), None);
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break None,
                 },
             }
             // A client that stopped reading blocks this write for good; the hub's verdict
@@ -126,7 +126,7 @@ fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output
                 biased;
                 written = flush(&mut socket, &mut conn.replies) => written,
                 () = outbox.killed() => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
-                _ = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+                () = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
             };
             if !written {
                 break None;
@@ -254,7 +254,7 @@ mod tests {
     where
         F: FnOnce(WebSocket, GatewayState, Role) -> Fut,
     {
-        std::mem::size_of::<Fut>()
+        size_of::<Fut>()
     }
 
     /// Every open socket's task holds this future: keep what is rarely running out of it.

@@ -123,19 +123,25 @@ impl Shops {
             .iter()
             .map(|s| (s.id.clone(), Arc::new(s.clone())))
             .collect();
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = map;
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = map;
     }
 
     fn get(&self, id: &ShopId) -> Option<Arc<ShopConfig>> {
         self.0
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(id)
             .cloned()
     }
 
     fn len(&self) -> usize {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 }
 

@@ -297,7 +297,7 @@ impl Ledger {
                 match c.held.get(&entry.seq) {
                     None => counters.lost += 1,
                     Some(h) if h.cid != entry.cid || h.from != entry.from => {
-                        counters.unexpected += 1
+                        counters.unexpected += 1;
                     }
                     Some(_) => {}
                 }

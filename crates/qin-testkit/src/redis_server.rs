@@ -166,6 +166,5 @@ fn server_pid(port: u16) -> Option<u32> {
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+        .map_or(0, |a| a.port())
 }

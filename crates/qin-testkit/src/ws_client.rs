@@ -123,7 +123,7 @@ impl WsClient {
                 .ok()??
             {
                 Ok(WsMessage::Close(frame)) => return frame.map(|f| f.code.into()),
-                Ok(_) => continue,
+                Ok(_) => {}
                 Err(_) => return None,
             }
         }

@@ -45,14 +45,14 @@ struct ServeArgs {
     /// Config file.
     #[arg(long, default_value = DEFAULT_CONFIG)]
     config: PathBuf,
-    /// Address the gateway listens on (overrides server.listen and QIN_LISTEN).
+    /// Address the gateway listens on (overrides server.listen and `QIN_LISTEN`).
     #[arg(long)]
     listen: Option<String>,
-    /// Redis URL, e.g. redis://127.0.0.1:6379 (overrides server.redis and QIN_REDIS).
+    /// Redis URL, e.g. <redis://127.0.0.1:6379> (overrides server.redis and `QIN_REDIS`).
     /// Without one, everything runs in this process, kept in the data directory.
     #[arg(long)]
     redis: Option<String>,
-    /// Where embedded mode keeps its data (overrides server.data_dir and QIN_DATA_DIR;
+    /// Where embedded mode keeps its data (overrides `server.data_dir` and `QIN_DATA_DIR`;
     /// default ./data). "" keeps everything in memory only, lost at exit.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<String>,
@@ -182,7 +182,7 @@ async fn reload_on_hangup(reloader: std::sync::Arc<qin::Reloader>) {
         match tokio::task::spawn_blocking(move || reloader.reload()).await {
             Ok(Ok(shops)) => tracing::info!(?shops, "SIGHUP: config reloaded"),
             Ok(Err(problem)) => {
-                tracing::error!(%problem, "SIGHUP: config refused; the old config stays")
+                tracing::error!(%problem, "SIGHUP: config refused; the old config stays");
             }
             Err(e) => tracing::error!(%e, "SIGHUP: reload failed"),
         }

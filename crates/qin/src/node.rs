@@ -223,7 +223,7 @@ impl Node {
     /// Runs until the node is told to stop or one of its roles fails.
     pub async fn wait(&mut self) -> anyhow::Result<()> {
         tokio::select! {
-            _ = self.shutdown.cancelled() => Ok(()),
+            () = self.shutdown.cancelled() => Ok(()),
             Some(done) = self.tasks.join_next() => {
                 self.shutdown.cancel();
                 match done {

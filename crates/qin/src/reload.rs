@@ -67,7 +67,10 @@ impl Reloader {
         let mut next = Config::parse(&text, &shown).map_err(|e| e.to_string())?;
         qin_config::apply_env(&mut next, |k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
         let shops: Vec<String> = next.shops.iter().map(|s| s.id.to_string()).collect();
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if *last == text {
             return Ok(shops);
         }
@@ -107,7 +110,7 @@ impl Reloader {
                 Ok(Ok(_)) => {}
                 Ok(Err(_)) => return Err("the node is stopping".into()),
                 Err(_) => {
-                    tracing::warn!("the workers did not switch to the reloaded config in time")
+                    tracing::warn!("the workers did not switch to the reloaded config in time");
                 }
             }
         }

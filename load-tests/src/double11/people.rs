@@ -177,7 +177,7 @@ pub(super) async fn agent(
         };
         tokio::select! {
             _ = stop.changed() => break,
-            _ = sleep => {
+            () = sleep => {
                 if let Some(Reverse((_, conv))) = due.pop() {
                     replied += 1;
                     let send = serde_json::json!({"type": "send", "conv": conv, "cid": format!("r{replied}"), "kind": "text", "body": "亲，好的，马上为您处理～"});

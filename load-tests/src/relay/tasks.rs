@@ -64,7 +64,7 @@ pub(super) async fn shopper_task(
                     if sink.send(Message::text("3")).await.is_err() { break 'steps; }
                     continue;
                 }
-                _ = tokio::time::sleep_until(next) => {}
+                () = tokio::time::sleep_until(next) => {}
             }
             let now = Instant::now();
             while next <= now && next < end {

@@ -242,7 +242,7 @@ impl Replier {
         match since {
             Ok(messages) => messages.iter().for_each(|m| chat.replay(m)),
             Err(error) => {
-                tracing::debug!(%conv, %error, "cannot read the wait; deciding from memory")
+                tracing::debug!(%conv, %error, "cannot read the wait; deciding from memory");
             }
         }
         let reply = self.engine.on_time(conv, chat, now);

@@ -34,7 +34,7 @@ const CHANNELS_PER_COMMAND: usize = 512;
 /// How the driver probes its connection; tests shorten these.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
-    /// How often the pub/sub connection is PINGed, to notice one that died silently.
+    /// How often the pub/sub connection is `PINGed`, to notice one that died silently.
     pub(crate) ping_every: Duration,
     /// How long a PING, SUBSCRIBE or UNSUBSCRIBE may wait for Redis before the connection is
     /// considered dead.

@@ -142,9 +142,7 @@ async fn resubscribes_after_the_connection_is_killed() {
     assert_eq!(killed, 1);
 
     // Subscribers hear that payloads may have been lost before delivery resumes.
-    let gap = tokio::time::timeout(WAIT, sub.next())
-        .await
-        .expect("a gap in time");
+    let gap = timeout(WAIT, sub.next()).await.expect("a gap in time");
     assert_eq!(gap, Some(crate::Received::Gap));
     assert!(node.is_connected());
     publish_until_received(&node, &mut sub).await;

@@ -58,7 +58,9 @@ impl Outbox {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // Every critical section leaves `Inner` consistent, so a poisoned lock is usable.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Queues `item`. A full outbox is not grown: the socket is marked too slow instead
@@ -116,7 +118,7 @@ impl Outbox {
             register(&mut inner.kill_waker, cx.waker());
             Poll::Pending
         })
-        .await
+        .await;
     }
 
     /// Whether nothing waits in the outbox.

@@ -339,8 +339,8 @@ impl Model {
             }
         }
         prop_assert_eq!(state.conversations().count(), self.open.len());
-        for (g, _) in GROUPS.iter().map(|g| (group(g), ())) {
-            let waiting = state.queue(&g).map(Iterator::count).unwrap_or(0);
+        for (g, ()) in GROUPS.iter().map(|g| (group(g), ())) {
+            let waiting = state.queue(&g).map_or(0, Iterator::count);
             if waiting == 0 {
                 continue;
             }

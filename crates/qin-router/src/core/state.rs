@@ -332,7 +332,7 @@ impl RouterState {
             RouterEvent::ShopperMessage { conv } => self.shopper_wrote(&conv),
             RouterEvent::AgentMessage { conv } => self.agent_wrote(&conv),
             RouterEvent::Transfer { conv, by, to, note } => {
-                self.transfer(&conv, &by, &to, note, &mut out)
+                self.transfer(&conv, &by, &to, note, &mut out);
             }
             RouterEvent::Choose { conv, choice } => self.choose(&conv, choice, &mut out),
             RouterEvent::SetProfile { profile } => self.set_profile(profile, &mut out),

@@ -472,7 +472,11 @@ fn the_escalation_ladder_alerts_then_moves_the_chat() {
         panic!("{ds:?}");
     };
     assert_eq!(
-        (to.as_str(), from.as_ref().map(|f| f.as_str()), *rule),
+        (
+            to.as_str(),
+            from.as_ref().map(qin_proto::AgentId::as_str),
+            *rule
+        ),
         ("bo", Some("an"), Rule::SlowReply)
     );
     // A reply stops the ladder.
@@ -553,7 +557,7 @@ fn transfers_move_chats_with_the_note_or_are_refused() {
     assert_eq!(
         (
             b.as_str(),
-            from.as_ref().map(|f| f.as_str()),
+            from.as_ref().map(qin_proto::AgentId::as_str),
             note.as_deref(),
             *rule
         ),

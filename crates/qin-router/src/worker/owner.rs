@@ -58,6 +58,7 @@ pub(super) async fn route(
         lease: lease.clone(),
     };
     worker.apply(decisions).await;
+    worker.reannounce(&stored.open).await;
     worker.drain_inbox().await;
 
     let mut reconcile = interval(RECONCILE_EVERY);
@@ -224,7 +225,7 @@ impl Worker {
 
     /// The agents a shopper would like: asked for, followed, last talked to. A store that
     /// cannot say just means no preference (the chat still gets routed).
-    async fn prefs(&self, visitor: &str, requested: Option<qin_proto::AgentId>) -> Prefs {
+    async fn prefs(&self, visitor: &str, requested: Option<AgentId>) -> Prefs {
         let mut prefs = Prefs {
             requested,
             ..Prefs::default()

@@ -33,9 +33,17 @@ struct Harness {
 impl Harness {
     /// Starts the router on `store` and waits until it has restored (its first groups frame).
     async fn start(shop: ShopConfig, store: MemoryStore) -> (Self, Vec<GroupLive>) {
+        Self::start_on(shop, store, MemoryBus::new()).await
+    }
+
+    /// [`Harness::start`] on a bus the test already follows topics of.
+    async fn start_on(
+        shop: ShopConfig,
+        store: MemoryStore,
+        bus: MemoryBus,
+    ) -> (Self, Vec<GroupLive>) {
         let shop = Arc::new(shop);
         let store = Arc::new(store);
-        let bus = MemoryBus::new();
         let shop_events = bus
             .subscribe(&topic::shop(&shop.id))
             .await
@@ -361,6 +369,44 @@ async fn chats_left_queued_while_no_router_ran_are_assigned_at_start() {
         groups
     );
     assert_eq!(groups[1].id, group("bold"));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_router_taking_over_tells_again_where_held_chats_stand() {
+    // A router died between storing an assignment and publishing it: the next one tells the
+    // shopper and the agent, who would otherwise never hear.
+    let cfg = shop(&["lady"], &[("an", "lady", 2)]);
+    let store = MemoryStore::new();
+    let mut held = queued(&cfg, "held", 1);
+    held.state = ConvState::Assigned;
+    held.agent = Some(agent("an"));
+    store.save_conversation(&held).await.expect("store");
+    let bus = MemoryBus::new();
+    let mut parties = bus
+        .subscribe(&topic::conversation(&conv("held")))
+        .await
+        .expect("subscribe");
+    let mut console = bus
+        .subscribe(&topic::agent(&cfg.id, &agent("an")))
+        .await
+        .expect("subscribe");
+
+    let (h, _) = Harness::start_on(cfg, store, bus).await;
+    let view = conversation_frame(&mut parties).await;
+    assert_eq!(
+        (view.state, view.agent.map(|a| a.id)),
+        (ConvState::Assigned, Some("an".into()))
+    );
+    match json::<AgentEvent>(&next(&mut console).await) {
+        AgentEvent::Assigned {
+            conversation,
+            handover,
+        } => {
+            assert_eq!((conversation.conv, handover), (conv("held"), None));
+        }
+        other => panic!("expected assigned, got {other:?}"),
+    }
     h.stop().await;
 }
 

@@ -23,7 +23,7 @@ impl Fans for FileStore {
         let agent = agent.clone();
         self.write(move |txn| {
             desk::update(txn, &key, |list: &mut Vec<AgentId>| {
-                list.retain(|a| *a != agent)
+                list.retain(|a| *a != agent);
             })
         })
         .await

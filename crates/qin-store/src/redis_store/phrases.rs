@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 /// Returns `replaced`, `added` or `full` (nothing written).
 static SET_PHRASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r"
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   return 'replaced'
@@ -27,7 +27,7 @@ if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 'added'
-"#,
+",
     )
 });
 

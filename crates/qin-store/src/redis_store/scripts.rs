@@ -68,7 +68,7 @@ return {'ok', seq, ''}
 ///
 /// KEYS: 1 record, 2 shop's open index, 3 shopper's open index, 4 (only with an agent)
 /// agent's open index — all for the *new* record.
-/// ARGV: 1 new record JSON, 2 conv id, 3 opened_at, 4 `1` if the new record is open else `0`,
+/// ARGV: 1 new record JSON, 2 conv id, 3 `opened_at`, 4 `1` if the new record is open else `0`,
 /// 5 key prefix.
 /// Returns `ok`, `closed` (stored as closed and the new record is open) or `corrupt`.
 ///
@@ -77,7 +77,7 @@ return {'ok', seq, ''}
 /// would not work on the shared multiplexed connection anyway.
 pub(crate) static SAVE_CONVERSATION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r"
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, old = pcall(cjson.decode, current)
@@ -106,7 +106,7 @@ if ARGV[4] == '1' then
   end
 end
 return 'ok'
-"#,
+",
     )
 });
 
@@ -115,14 +115,14 @@ return 'ok'
 /// KEYS: 1 the list. ARGV: 1 agent id, 2 most entries.
 pub(crate) static FOLLOW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r"
 if redis.call('LPOS', KEYS[1], ARGV[1]) then
   return 0
 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 return 1
-"#,
+",
     )
 });
 
@@ -130,26 +130,26 @@ return 1
 /// `ARGV[1]`. KEYS: 1 the lease. Returns 1 when held by `ARGV[1]` now, else 0.
 pub(crate) static TAKE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r"
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
-"#,
+",
     )
 });
 
 /// Deletes a lease only if `ARGV[1]` holds it. KEYS: 1 the lease.
 pub(crate) static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r#"
+        r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-"#,
+",
     )
 });
 

@@ -79,7 +79,7 @@ impl ChatParty {
         lock(&self.inner.ledger)
             .convs
             .get(conv)
-            .map_or(0, |c| c.highest())
+            .map_or(0, super::super::ledger::ConvLedger::highest)
     }
 
     /// The `seq` `cid` was acked with.

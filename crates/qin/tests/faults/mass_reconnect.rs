@@ -56,7 +56,7 @@ async fn two_thousand_sockets_dropped_at_once_come_back_missing_nothing() {
     let logs = logs_of(&*store, &convs).await;
     let complete = all_hold(&parties, &logs).await;
     let counters = tally(&parties, &logs);
-    let replayed: u64 = shoppers.iter().map(|s| s.frames_this_connection()).sum();
+    let replayed: u64 = shoppers.iter().map(ChatParty::frames_this_connection).sum();
     let resumed = dropped.elapsed();
 
     // Once more, with nothing new to tell: the sync after their last seq replays nothing.
@@ -64,7 +64,7 @@ async fn two_thousand_sockets_dropped_at_once_come_back_missing_nothing() {
         shopper.drop_connection();
     }
     let again = reconnect_all(&shoppers, addr).await;
-    let redelivered: u64 = shoppers.iter().map(|s| s.frames_this_connection()).sum();
+    let redelivered: u64 = shoppers.iter().map(ChatParty::frames_this_connection).sum();
     let counters_again = tally(&parties, &logs);
 
     let stored: usize = logs.values().map(Vec::len).sum();

@@ -14,6 +14,39 @@ use qin_retry::retry;
 use qin_store::Conversation;
 
 impl Worker {
+    /// Tells again where the chats an agent holds stand, as the store has them, after taking
+    /// the shop over: a router that died between storing an assignment and publishing it
+    /// left its shopper and agent unaware. Parties take the news again as they took it the
+    /// first time (a shopper's `conversation` frame, the agent's `assigned`, both idempotent).
+    pub(in crate::worker) async fn reannounce(&self, open: &[Conversation]) {
+        let held: Vec<(&Conversation, AgentId)> = open
+            .iter()
+            .filter_map(|c| match self.state.placement(&c.id) {
+                Some(crate::core::Placed::Assigned { agent, .. })
+                    if c.agent.as_ref() == Some(&agent) =>
+                {
+                    Some((c, agent))
+                }
+                _ => None,
+            })
+            .collect();
+        for wave in held.chunks(64) {
+            let tell = wave.iter().map(|(record, agent)| async move {
+                let view = self.view(record, Some(self.agent_party(agent))).await;
+                let event = AgentEvent::Assigned {
+                    conversation: view.clone(),
+                    handover: None,
+                };
+                let agent_topic = topic::agent(&self.shop.id, agent);
+                tokio::join!(
+                    self.publish_frame(&record.id, ServerFrame::Conversation(view)),
+                    self.publish_json(&agent_topic, &event),
+                );
+            });
+            futures_util::future::join_all(tell).await;
+        }
+    }
+
     /// Tells the agent who held a chat that it moved on.
     pub(super) async fn unassigned(&self, conv: &ConvId, from: &AgentId) {
         let event = AgentEvent::Unassigned {
