@@ -26,7 +26,7 @@ async fn relay_smoke_run_loses_nothing() {
     let redis = RedisServer::start();
     let mut config =
         qin_config::Config::parse(&qinconf::generate(8, 5), "generated").expect("config");
-    config.server.secret = "smoke-secret".into();
+    config.server.secret = "smoke-secret-0123456789abcdef0123456789".into();
     let backend = Backend::Redis {
         url: redis.url(),
         key_prefix: unique_prefix(),

@@ -73,7 +73,7 @@ fn environment_overrides_deployment_settings() {
     apply_env(&mut config, |k| match k {
         "QIN_REDIS" => Some("redis://127.0.0.1:7000".into()),
         "QIN_LISTEN" => Some("0.0.0.0:9000".into()),
-        "QIN_SECRET" => Some("s3cret".into()),
+        "QIN_SECRET" => Some("s3cret-0123456789abcdef0123456789ab".into()),
         _ => None,
     })
     .unwrap();
@@ -82,7 +82,7 @@ fn environment_overrides_deployment_settings() {
         Some("redis://127.0.0.1:7000")
     );
     assert_eq!(config.server.listen, "0.0.0.0:9000");
-    assert_eq!(config.server.secret, "s3cret");
+    assert_eq!(config.server.secret, "s3cret-0123456789abcdef0123456789ab");
     apply_env(&mut config, |k| (k == "QIN_REDIS").then(String::new)).unwrap();
     assert!(
         config.server.redis.is_none(),

@@ -39,7 +39,7 @@ impl QinProcess {
             .arg(config)
             .args(["--roles", roles])
             .args(["--listen", "127.0.0.1:0", "--data-dir", ""])
-            .env("QIN_SECRET", "fault-test-secret")
+            .env("QIN_SECRET", "fault-test-secret-0123456789abcdef0123")
             .env("QIN_KEY_PREFIX", prefix)
             .env("QIN_LOG", "error")
             .stdout(Stdio::piped());

@@ -28,7 +28,7 @@ fn quick_config_text() -> String {
 
 fn parsed(text: &str) -> qin_config::Config {
     let mut config = qin_config::Config::parse(text, "test").expect("test config");
-    config.server.secret = "test-secret".into();
+    config.server.secret = "test-secret-0123456789abcdef0123456789".into();
     config
 }
 

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 pub fn demo_config() -> Config {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
     let mut config = Config::load(std::path::Path::new(path)).expect("demo config");
-    config.server.secret = "test-secret".into();
+    config.server.secret = "test-secret-0123456789abcdef0123456789".into();
     config
 }
 

@@ -46,7 +46,7 @@ pub fn config_text(agents: usize, max_chats: u32, outbox_frames: usize) -> Strin
 pub fn config(agents: usize, max_chats: u32, outbox_frames: usize) -> Config {
     let mut config = Config::parse(&config_text(agents, max_chats, outbox_frames), "faults")
         .expect("fault config");
-    config.server.secret = "fault-test-secret".into();
+    config.server.secret = "fault-test-secret-0123456789abcdef0123".into();
     config
 }
 
