@@ -54,6 +54,9 @@ frames_per_s = 100000
 frame_burst = 100000
 outbox_frames = 4096
 open_chats_per_shopper = 3
+# Every simulated shopper comes from 127.0.0.1: no flood limits per address.
+new_visitors_per_address = 0
+chats_per_address = 0
 
 [[shops]]
 id = "afu"

@@ -119,6 +119,16 @@ pub struct LimitsConfig {
     pub outbox_frames: usize,
     /// Open conversations one shopper may have at once.
     pub open_chats_per_shopper: usize,
+    /// The window, in seconds, the flood limits below count in.
+    pub flood_window_s: u64,
+    /// New shopper identities (a `hello` without a valid token) one address may make per
+    /// window, on each gateway; 0 turns it off.
+    pub new_visitors_per_address: u32,
+    /// Chats one address may open per window, on each gateway; 0 turns it off.
+    pub chats_per_address: u32,
+    /// Chats a shop may have opened per window, on each gateway; 0 (the default) turns it
+    /// off.
+    pub chats_per_shop: u32,
 }
 
 impl Default for LimitsConfig {
@@ -132,6 +142,10 @@ impl Default for LimitsConfig {
             frame_burst: 40,
             outbox_frames: 1024,
             open_chats_per_shopper: 3,
+            flood_window_s: 60,
+            new_visitors_per_address: 120,
+            chats_per_address: 60,
+            chats_per_shop: 0,
         }
     }
 }

@@ -43,6 +43,12 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             "must be at least 1",
         ));
     }
+    if !(1..=86_400).contains(&l.flood_window_s) {
+        return Err(invalid(
+            "limits.flood_window_s",
+            "must be 1 to 86400 seconds",
+        ));
+    }
     if c.server.agent_token_ttl_s == 0 || c.server.shopper_token_ttl_s == 0 {
         return Err(invalid(
             "server.agent_token_ttl_s",

@@ -7,12 +7,12 @@ use crate::conversation::{self, Participant, view};
 use crate::hub::TopicKind;
 use crate::routing;
 use crate::state::now_ms;
-use crate::{send, sync};
+use crate::{send, sign_out, sync};
 use bytes::Bytes;
 use qin_config::{AgentConfig, ShopConfig};
 use qin_proto::{
-    AgentEvent, AgentId, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, GroupId, Party,
-    ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, Welcome, topic,
+    AgentEvent, AgentId, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, GroupId, Millis,
+    Party, ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, Welcome, topic,
 };
 use std::sync::Arc;
 
@@ -25,6 +25,8 @@ pub(crate) struct AgentSession {
     shop: Arc<ShopConfig>,
     agent: AgentConfig,
     party: Party,
+    /// When her token was issued: a sign-out before it is not for this console.
+    logged_in_at: Millis,
 }
 
 impl AgentSession {
@@ -46,11 +48,9 @@ impl AgentSession {
             .filter(|c| c.kind == TokenKind::Agent && c.shop == shop_id)
             .ok_or_else(unauthorized)?;
         let shop = state.shop(&shop_id).ok_or_else(unauthorized)?;
-        let agent = shop
-            .agents
-            .iter()
-            .find(|a| a.id.as_str() == claims.sub)
-            .cloned()
+        let agent = sign_out::standing(&state, &shop, &claims)
+            .await
+            .map_err(store_error)?
             .ok_or_else(unauthorized)?;
         let party = Party {
             role: Role::Agent,
@@ -60,7 +60,12 @@ impl AgentSession {
         conn.staff = true;
         conn.follow(topic::agent(&shop_id, &agent.id), TopicKind::Events)
             .await?;
-        let session = Self { shop, agent, party };
+        let session = Self {
+            shop,
+            agent,
+            party,
+            logged_in_at: claims.iat,
+        };
         let statuses = state
             .store
             .agent_statuses(&shop_id)
@@ -230,7 +235,8 @@ impl AgentSession {
                 conn.reply(&ServerFrame::Unassigned { conv, reason });
             }
             AgentEvent::Status { status } => conn.reply(&ServerFrame::Status { state: status }),
-            AgentEvent::SignedOut { reason } => {
+            AgentEvent::SignedOut { at, .. } if at < self.logged_in_at => {}
+            AgentEvent::SignedOut { reason, .. } => {
                 let message = format!("signed out: {reason}; log in again");
                 conn.error(&ProtoError::new(ErrorCode::Unauthorized, message), None);
                 return Some(SignedOut);

@@ -39,7 +39,11 @@ pub async fn login(
         return Err(refused());
     }
     let shop = state.shop(&req.shop).ok_or_else(refused)?;
-    let agent = shop.agent(&req.agent).cloned().ok_or_else(refused)?;
+    let agent = shop
+        .agent(&req.agent)
+        .filter(|a| !a.disabled)
+        .cloned()
+        .ok_or_else(refused)?;
     let hash = agent.password_hash.clone();
     // Argon2 is deliberately slow: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || password_matches(&req.password, &hash))

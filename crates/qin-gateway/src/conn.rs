@@ -7,6 +7,7 @@ use axum::extract::ws::Utf8Bytes;
 use qin_bus::BusError;
 use qin_proto::{ConvId, ErrorCode, ProtoError, ServerFrame, topic};
 use qin_store::StoreError;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A connection as sessions see it.
@@ -17,6 +18,8 @@ pub(crate) struct Conn {
     pub outbox: Arc<Outbox>,
     /// May see staff-only frames.
     pub staff: bool,
+    /// The client's address, as flood control counts it.
+    pub client: IpAddr,
     /// Topics followed: a handful (the shop's groups, a shopper's few chats, an agent's own
     /// topic and chats), so a list beats a hash set in memory and is as fast.
     topics: Vec<String>,
@@ -25,12 +28,13 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub fn new(state: GatewayState, outbox: Arc<Outbox>) -> Self {
+    pub fn new(state: GatewayState, outbox: Arc<Outbox>, client: IpAddr) -> Self {
         Self {
             id: state.hub.next_conn_id(),
             state,
             outbox,
             staff: false,
+            client,
             topics: Vec::new(),
             replies: Vec::new(),
         }

@@ -10,6 +10,7 @@ mod config_reload;
 mod conn;
 mod conversation;
 mod error;
+mod flood;
 mod groups;
 mod hub;
 mod phrases;
@@ -21,6 +22,7 @@ mod send;
 #[cfg(test)]
 mod session_tests;
 mod shopper;
+mod sign_out;
 mod socket;
 mod staff;
 mod state;
@@ -31,6 +33,7 @@ mod testing;
 mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};
+pub use sign_out::follow_reloads;
 pub use socket::{CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
 pub use state::{GatewayState, Reload, Shops};
 
@@ -58,6 +61,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
         .route("/api/login", post(api::login))
+        .route("/api/logout", post(sign_out::logout))
         .route("/api/conversations/{id}/messages", get(api::messages))
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
         .route("/api/conversations/{id}/assign", post(supervisor::assign))
@@ -67,6 +71,10 @@ pub fn app(state: GatewayState) -> Router {
         )
         .route("/api/shops/{shop}/groups", get(supervisor::groups))
         .route("/api/shops/{shop}/staff", get(staff::staff))
+        .route(
+            "/api/shops/{shop}/agents/{agent}/sign-out",
+            post(sign_out::sign_out_agent),
+        )
         .route("/api/shops/{shop}/phrases", get(phrases::list))
         .route(
             "/api/shops/{shop}/phrases/{shortcut}",
@@ -91,7 +99,8 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn serve(listener: TcpListener, state: GatewayState) -> std::io::Result<()> {
     let shutdown = state.shutdown.clone();
     let sockets = state.sockets.clone();
-    axum::serve(listener, app(state))
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await?;
     sockets.close();

@@ -36,20 +36,64 @@ async fn shopper(
 }
 
 async fn agent(gw: &Gateway, id: &str) -> (AgentSession, Conn, std::sync::Arc<crate::hub::Outbox>) {
-    let token = gw.state.tokens.sign(&Claims {
-        kind: TokenKind::Agent,
-        shop: afu(),
-        sub: id.into(),
-        exp: i64::MAX,
-        iat: 0,
-    });
     let (mut conn, outbox) = gw.conn();
-    let session = AgentSession::hello(&mut conn, afu(), Some(token))
+    let session = AgentSession::hello(&mut conn, afu(), Some(agent_token(gw, id, 0)))
         .await
         .expect("hello");
     let welcome = replies(&mut conn).remove(0);
     assert_eq!(welcome["role"], "agent", "{welcome}");
     (session, conn, outbox)
+}
+
+/// A login token of agent `id` issued at `iat`.
+fn agent_token(gw: &Gateway, id: &str, iat: i64) -> String {
+    gw.state.tokens.sign(&Claims {
+        kind: TokenKind::Agent,
+        shop: afu(),
+        sub: id.into(),
+        exp: i64::MAX,
+        iat,
+    })
+}
+
+#[tokio::test]
+async fn a_sign_out_refuses_older_logins_and_closes_only_older_consoles() {
+    use qin_store::SignOuts;
+    let gw = Gateway::new();
+    let anhong = AgentId::parse("anhong").expect("valid id");
+    gw.store
+        .sign_out(&afu(), &anhong, 1_000)
+        .await
+        .expect("sign out");
+    for iat in [0, 999, 1_000] {
+        let (mut conn, _outbox) = gw.conn();
+        let refused = AgentSession::hello(&mut conn, afu(), Some(agent_token(&gw, "anhong", iat)))
+            .await
+            .err()
+            .map(|e| e.code);
+        assert_eq!(refused, Some(ErrorCode::Unauthorized), "issued at {iat}");
+    }
+    let (mut conn, _outbox) = gw.conn();
+    let mut session =
+        AgentSession::hello(&mut conn, afu(), Some(agent_token(&gw, "anhong", 1_001)))
+            .await
+            .expect("a login after the sign-out stands");
+    replies(&mut conn);
+    let event = |at: i64| {
+        serde_json::to_vec(&qin_proto::AgentEvent::SignedOut {
+            reason: "test".into(),
+            at,
+        })
+        .expect("json")
+        .into()
+    };
+    assert!(
+        session.on_event(&mut conn, event(1_000)).await.is_none(),
+        "an older sign-out is not for this console"
+    );
+    assert!(replies(&mut conn).is_empty());
+    assert!(session.on_event(&mut conn, event(1_001)).await.is_some());
+    assert_eq!(replies(&mut conn)[0]["code"], "unauthorized");
 }
 
 /// Opens a chat in `group`; its id.

@@ -48,8 +48,13 @@ impl ShopperSession {
             .and_then(|c| VisitorId::parse(c.sub));
         let visitor = match known {
             Some(v) => v,
-            None => VisitorId::parse(random_id('v'))
-                .ok_or_else(|| ProtoError::new(ErrorCode::Internal, "id generation failed"))?,
+            None => {
+                state
+                    .flood
+                    .new_visitor(conn.client, std::time::Instant::now())?;
+                VisitorId::parse(random_id('v'))
+                    .ok_or_else(|| ProtoError::new(ErrorCode::Internal, "id generation failed"))?
+            }
         };
         // Re-issued on every visit, so a returning shopper's identity does not expire.
         let token = state.tokens.sign(&Claims {
@@ -301,6 +306,9 @@ impl ShopperSession {
                 format!("at most {limit} open chats at once; close one first"),
             ));
         }
+        state
+            .flood
+            .open_chat(&self.shop.id, conn.client, std::time::Instant::now())?;
         let id = ConvId::parse(random_id('c'))
             .ok_or_else(|| ProtoError::new(ErrorCode::Internal, "id generation failed"))?;
         let conv = Conversation {

@@ -7,11 +7,12 @@ use crate::hub::{Next, Outbox, Outgoing};
 use crate::rate::RateLimit;
 use crate::shopper::ShopperSession;
 use crate::state::GatewayState;
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures_util::SinkExt;
 use qin_proto::{ClientFrame, ErrorCode, ProtoError, Role};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::task::{Poll, ready};
 
@@ -33,13 +34,21 @@ const SIGNED_OUT: &str = "signed out; log in again";
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `GET /ws/shopper`.
-pub async fn shopper(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> Response {
-    upgrade(ws, state, Role::Shopper)
+pub async fn shopper(
+    ws: WebSocketUpgrade,
+    State(state): State<GatewayState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    upgrade(ws, state, Role::Shopper, peer.ip())
 }
 
 /// `GET /ws/agent`.
-pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> Response {
-    upgrade(ws, state, Role::Agent)
+pub async fn agent(
+    ws: WebSocketUpgrade,
+    State(state): State<GatewayState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    upgrade(ws, state, Role::Agent, peer.ip())
 }
 
 /// Bytes tungstenite reads from the socket at a time; each socket keeps a buffer of this
@@ -47,7 +56,7 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<GatewayState>) -> R
 /// larger one still arrives whole: the buffer grows to hold it, it just takes more reads.
 const READ_BUFFER: usize = 1024;
 
-fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
+fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role, client: IpAddr) -> Response {
     let limit = state.config.limits.max_frame_bytes;
     // Small buffers keep an idle socket cheap (axum's defaults cost ~130 KiB each). Frames a
     // little over the limit still arrive and get a `too_large` error; far larger ones (over
@@ -59,7 +68,7 @@ fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role) -> Response {
         .max_frame_size(limit * 4)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(run(socket, state, role))
+            sockets.track_future(run(socket, state, role, client))
         })
 }
 
@@ -76,12 +85,17 @@ enum Session {
 /// and then (handling a client frame, an agent event, the goodbye) is boxed while it runs
 /// rather than kept inline: an idle socket's future stays under 1 KiB
 /// (`run_future_stays_small` below).
-fn run(socket: WebSocket, state: GatewayState, role: Role) -> impl Future<Output = ()> {
+fn run(
+    socket: WebSocket,
+    state: GatewayState,
+    role: Role,
+    client: IpAddr,
+) -> impl Future<Output = ()> {
     let limits = &state.config.limits;
     let outbox = Arc::new(Outbox::new(limits.outbox_frames));
     let mut rate = RateLimit::new(limits.frames_per_s, limits.frame_burst);
     let shutdown = state.shutdown.clone();
-    let mut conn = Conn::new(state, outbox.clone());
+    let mut conn = Conn::new(state, outbox.clone(), client);
     // Not split: one task reads and writes, never both at once, and a split would move the
     // websocket into a second allocation behind a lock.
     let mut socket = socket;
@@ -252,7 +266,7 @@ mod tests {
 
     fn future_size<F, Fut>(_: F) -> usize
     where
-        F: FnOnce(WebSocket, GatewayState, Role) -> Fut,
+        F: FnOnce(WebSocket, GatewayState, Role, IpAddr) -> Fut,
     {
         size_of::<Fut>()
     }

@@ -1,6 +1,7 @@
 //! What every request and socket of a gateway shares: config, backends, hub, token keys.
 
 use crate::auth::Tokens;
+use crate::flood::Flood;
 use crate::hub::Hub;
 use crate::presence::Presence;
 use qin_bus::Bus;
@@ -43,6 +44,8 @@ pub struct Shared {
     pub(crate) agents: Presence<(ShopId, AgentId)>,
     /// Shoppers' widgets on this gateway (the last one closing tells the router she left).
     pub(crate) shoppers: Presence<(ShopId, VisitorId)>,
+    /// New visitors and opened chats counted per address and per shop.
+    pub(crate) flood: Flood,
 }
 
 impl std::ops::Deref for GatewayState {
@@ -74,6 +77,7 @@ impl GatewayState {
         let shops = Shops::default();
         shops.replace(&config.shops);
         let shared = Shared {
+            flood: Flood::new(&config.limits),
             hub: Hub::new(bus.clone(), store.clone()),
             config,
             store,

@@ -49,7 +49,11 @@ impl Gateway {
     /// the hub hands it waits in the returned outbox.
     pub fn conn(&self) -> (Conn, Arc<Outbox>) {
         let outbox = Arc::new(Outbox::new(64));
-        (Conn::new(self.state.clone(), outbox.clone()), outbox)
+        let client = std::net::Ipv4Addr::LOCALHOST.into();
+        (
+            Conn::new(self.state.clone(), outbox.clone(), client),
+            outbox,
+        )
     }
 }
 

@@ -107,8 +107,13 @@ export class Link {
     const ws = (this.ws = new WebSocket(this.url));
     ws.onopen = () => this.on.open();
     ws.onmessage = (e) => this.on.frame(JSON.parse(e.data));
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.stopped) return;
+      // The owner may end the link for good on some close codes (e.g. 4003, signed out).
+      if (this.on.closed?.(e.code)) {
+        this.stopped = true;
+        return;
+      }
       this.on.status('offline', this.wait);
       setTimeout(() => this.connect(), this.wait);
       this.wait = Math.min(this.wait * 2, RETRY_MAX_MS);

@@ -12,6 +12,7 @@ import { QuickPhrases } from './phrases.js';
 
 const SESSION_KEY = 'qin.agent';
 const STATUS_KEY = 'qin.agent.status';
+const CLOSE_SIGNED_OUT = 4003;
 const MARKS = { pending: '发送中…', sent: '已发送', read: '已读', failed: '发送失败，点此重试' };
 const ENDED = { closed: '已结束 · closed', transferred: '已转出 · transferred' };
 const HANDOVER = {
@@ -77,6 +78,12 @@ function start() {
     status: (s, retryMs) => {
       Object.assign(state, { link: s, retryMs });
       changed();
+    },
+    // 4003: signed out (her own logout elsewhere, a supervisor, or no longer on the staff).
+    closed: (code) => {
+      if (code !== CLOSE_SIGNED_OUT) return false;
+      logout('您已被登出，请重新登录 · You were signed out; please sign in again');
+      return true;
     },
   });
 }
@@ -541,6 +548,8 @@ function updateMsg(el, e) {
 $('login-form').addEventListener('submit', login);
 $('logout').addEventListener('click', () => {
   link.send({ type: 'status', state: 'offline' });
+  // Ends the login on the server too (every console of hers), so the token is dead.
+  api('POST', '/api/logout', { token: session.token }).catch(() => {});
   logout();
 });
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));

@@ -142,6 +142,7 @@ async function loadStaff() {
       ...agents.filter((a) => a.max_chats > 0).map((a) => [`agent:${a.id}`, `客服 agent · ${a.name} (${a.group}, ${a.status})`]),
     ];
     $('assign-target').replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
+    $('sign-out-agent').replaceChildren(...agents.map((a) => h('option', { value: a.id }, `${a.name} (${a.id}, ${a.status})`)));
   } catch (e) {
     toast(e.message);
   }
@@ -183,6 +184,21 @@ function decisionRow(d) {
     h('td', { class: 'muted' }, details));
 }
 
+// ---- signing an agent out ----
+
+async function signOutAgent(ev) {
+  ev.preventDefault();
+  const agent = $('sign-out-agent').value;
+  if (!agent) return;
+  try {
+    await api('POST', shopPath(`agents/${encodeURIComponent(agent)}/sign-out`));
+    $('sign-out-result').textContent = `已登出 · signed out: ${agent}`;
+    loadStaff();
+  } catch (e) {
+    $('sign-out-result').textContent = `未能登出 · not signed out: ${e.message}`;
+  }
+}
+
 async function reassign(ev) {
   ev.preventDefault();
   const [kind, id] = $('assign-target').value.split(':');
@@ -203,7 +219,12 @@ async function reassign(ev) {
 // ---- wiring ----
 
 $('login-form').addEventListener('submit', login);
-$('logout').addEventListener('click', () => logout());
+$('logout').addEventListener('click', () => {
+  // Ends this login on the server too, so the token cannot be used again.
+  call('POST', '/api/logout', { token: session.token }).catch(() => {});
+  logout();
+});
+$('sign-out-form').addEventListener('submit', signOutAgent);
 $('profile-form').addEventListener('submit', switchProfile);
 $('reload-form').addEventListener('submit', reloadConfig);
 $('conv-form').addEventListener('submit', showConv);

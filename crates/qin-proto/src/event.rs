@@ -1,8 +1,8 @@
 //! What travels on the bus between Qin's processes (never directly to clients).
 
 use crate::{
-    AgentId, AgentStatus, AlertKind, Choice, ConvId, ConversationView, GroupId, MessageKind, Party,
-    Role,
+    AgentId, AgentStatus, AlertKind, Choice, ConvId, ConversationView, GroupId, MessageKind,
+    Millis, Party, Role,
 };
 use serde::{Deserialize, Serialize};
 
@@ -214,6 +214,9 @@ pub enum AgentEvent {
     SignedOut {
         /// Why, for the agent to read.
         reason: String,
+        /// When (ms since the epoch): a console whose login is newer stays open.
+        #[serde(default)]
+        at: Millis,
     },
 }
 

@@ -8,6 +8,7 @@
 //! | [`RoutingDesk`] | routing records, the router's request inbox, the profile choice |
 //! | [`Leases`] | named leases with one holder at a time (`router:<shop>`) |
 //! | [`Phrases`] | quick phrases and agents' personal auto-replies |
+//! | [`SignOuts`] | when each agent was last signed out, so her older tokens are refused |
 //!
 //! Callers hold an `Arc<dyn Store>` (every part's methods are callable on it) or take the
 //! narrowest part they need. Three implementations mirror each other, each a folder with one
@@ -28,6 +29,7 @@ mod model;
 mod phrases;
 mod presence;
 mod routing;
+mod sign_outs;
 mod view;
 
 mod file_store;
@@ -45,6 +47,7 @@ pub use model::{Announcement, Appended, Conversation, NewMessage};
 pub use phrases::{PhraseSaved, Phrases};
 pub use presence::Presence;
 pub use routing::{MAX_ROUTING_RECORDS, RoutingDesk};
+pub use sign_outs::SignOuts;
 
 pub use file_store::FileStore;
 pub use memory::MemoryStore;
@@ -54,7 +57,7 @@ pub use redis_store::RedisStore;
 /// of the backend as a whole.
 #[async_trait]
 pub trait Store:
-    Conversations + Presence + Fans + RoutingDesk + Leases + Phrases + 'static
+    Conversations + Presence + Fans + RoutingDesk + Leases + Phrases + SignOuts + 'static
 {
     /// Checks the backend answers (for readiness).
     async fn ping(&self) -> Result<()>;

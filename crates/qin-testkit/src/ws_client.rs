@@ -37,6 +37,31 @@ impl WsClient {
         }
     }
 
+    /// Connects to `url` from the local address `from` (e.g. `127.0.0.2`: any 127.x address is
+    /// this machine's), so a test can be several clients on different addresses.
+    pub async fn connect_from(url: &str, from: std::net::IpAddr) -> Self {
+        let work = async {
+            let uri: tokio_tungstenite::tungstenite::http::Uri = url.parse()?;
+            let host = uri.host().unwrap_or("127.0.0.1");
+            let server: std::net::SocketAddr =
+                format!("{host}:{}", uri.port_u16().unwrap_or(80)).parse()?;
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind((from, 0).into())?;
+            let stream = socket.connect(server).await?;
+            let (ws, _) =
+                tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
+            Ok::<_, Box<dyn std::error::Error>>(ws)
+        };
+        let ws = tokio::time::timeout(WAIT, work)
+            .await
+            .unwrap_or_else(|_| panic!("connect to {url} from {from} timed out"))
+            .unwrap_or_else(|e| panic!("connect to {url} from {from}: {e}"));
+        Self {
+            ws,
+            backlog: VecDeque::new(),
+        }
+    }
+
     /// Sends a JSON value as a text frame.
     pub async fn send(&mut self, frame: Value) {
         self.send_text(&frame.to_string()).await;

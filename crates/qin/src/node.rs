@@ -175,6 +175,11 @@ impl Node {
                 shutdown.clone(),
             );
             gateway_shops = Some(state.shops());
+            let reloads = qin_gateway::follow_reloads(state.clone(), config_tx.subscribe());
+            tasks.spawn(async move {
+                reloads.await;
+                Ok(())
+            });
             gateway = Some(state);
         }
         let reloader = config_file.map(|file| {

@@ -3,10 +3,12 @@
 //!
 //! The answers are the same for every route: 401 without a valid token, 404 for a shop the
 //! gateway does not serve, 403 for a token of someone else (a shopper, another shop's agent,
-//! an agent where a supervisor is needed), 401 for an agent no longer in the config.
+//! an agent where a supervisor is needed), 401 for an agent no longer in the config, disabled,
+//! or signed out since her token was issued.
 
 use super::{Claims, TokenKind};
 use crate::error::ApiError;
+use crate::sign_out;
 use crate::state::{GatewayState, now_ms};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::HeaderMap;
@@ -25,7 +27,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
-/// A call with a genuine, unexpired bearer token: a shopper's or an agent's.
+/// A call with a genuine, unexpired bearer token: a shopper's, or an agent's whose login
+/// still stands (in the config, not disabled, not signed out since; else 401).
 #[derive(Debug)]
 pub(crate) struct Caller(pub Claims);
 
@@ -36,18 +39,33 @@ impl FromRequestParts<GatewayState> for Caller {
         parts: &mut Parts,
         state: &GatewayState,
     ) -> Result<Self, Self::Rejection> {
-        bearer(&parts.headers)
+        let claims = bearer(&parts.headers)
             .and_then(|t| state.tokens.verify(t, now_ms()))
-            .map(Caller)
             .ok_or_else(|| {
                 ApiError::new(ErrorCode::Unauthorized, "a valid Bearer token is required")
-            })
+            })?;
+        if claims.kind == TokenKind::Agent {
+            let shop = state.shop(&claims.shop);
+            let standing = match &shop {
+                Some(shop) => sign_out::standing(state, shop, &claims)
+                    .await
+                    .map_err(ApiError::store)?,
+                None => None,
+            };
+            if standing.is_none() {
+                return Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "signed out or no longer on the staff: log in again",
+                ));
+            }
+        }
+        Ok(Caller(claims))
     }
 }
 
 impl Caller {
     /// The agent behind the token in `shop` (403 for a shopper or another shop's agent, 401
-    /// for an agent no longer in the config: log in again).
+    /// for an agent no longer in the config or disabled: log in again).
     pub fn agent_of(&self, shop: &ShopConfig) -> Result<AgentConfig, ApiError> {
         let claims = &self.0;
         if claims.kind != TokenKind::Agent || claims.shop != shop.id {
@@ -58,7 +76,7 @@ impl Caller {
         }
         shop.agents
             .iter()
-            .find(|a| a.id.as_str() == claims.sub)
+            .find(|a| a.id.as_str() == claims.sub && !a.disabled)
             .cloned()
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "log in again"))
     }

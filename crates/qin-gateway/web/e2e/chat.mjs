@@ -3,7 +3,7 @@
 // sees the other's message; the agent answers with quick phrases (`/hi` picked with Tab, and
 // one added in the Phrases panel, clicked and edited before sending); the shopper follows the
 // agent (★, kept across a reload); the supervisor (zhuguan) logs into /supervisor and reads
-// why the chat went to that agent. Along the way: a shopper picking a group with nobody online
+// why the chat went to that agent, then signs her out (her console returns to the login form). Along the way: a shopper picking a group with nobody online
 // is told so and asked to leave a message; the console's top bar fits one row at 1280 px; no
 // page asks for anything that is not there (the favicon). Usage: node chat.mjs http://127.0.0.1:18080
 // (after `npm install`; uses /usr/bin/chromium, or the browser named by $CHROMIUM).
@@ -228,6 +228,17 @@ async function run() {
   await step('supervisor reloads the config file', async () => {
     await boss.getByTestId('reload').click();
     await boss.locator('[data-testid="reload-result"]', { hasText: 'afu' }).waitFor();
+  });
+
+  await step('supervisor signs anhong out: her console returns to the login form and says why', async () => {
+    await screenshots(); // the console as she worked, before she is signed out
+    pages.delete('console');
+    pages.set('console-signed-out', agent);
+    await boss.getByTestId('sign-out-agent').selectOption('anhong');
+    await boss.getByTestId('sign-out-submit').click();
+    await boss.locator('[data-testid="sign-out-result"]', { hasText: 'anhong' }).waitFor();
+    await agent.locator('[data-testid="login-error"]:not([hidden])', { hasText: '登出' }).waitFor();
+    await agent.getByTestId('login-view').waitFor();
   });
 
   await step('no JavaScript errors on any page', async () => {

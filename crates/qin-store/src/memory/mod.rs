@@ -15,6 +15,7 @@ mod leases;
 mod phrases;
 mod presence;
 mod routing;
+mod sign_outs;
 #[cfg(test)]
 mod tests;
 
@@ -33,6 +34,9 @@ pub struct MemoryStore {
     routing: Mutex<routing::Desk>,
     leases: LeaseTable,
     phrases: Mutex<phrases::Texts>,
+    sign_outs: Mutex<
+        std::collections::HashMap<(qin_proto::ShopId, qin_proto::AgentId), qin_proto::Millis>,
+    >,
 }
 
 impl MemoryStore {

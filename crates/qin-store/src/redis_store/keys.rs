@@ -98,6 +98,11 @@ impl Keys {
         format!("{}profile", self.shop_base(shop))
     }
 
+    /// When each agent was last signed out (a sorted set agent → ms).
+    pub(crate) fn sign_outs(&self, shop: &ShopId) -> String {
+        format!("{}sign_outs", self.shop_base(shop))
+    }
+
     /// Agents' personal auto-replies (a hash agent → text).
     pub(crate) fn auto_replies(&self, shop: &ShopId) -> String {
         format!("{}auto_replies", self.shop_base(shop))

@@ -5,7 +5,7 @@
 //! down or unreachable yields [`StoreError::Unavailable`] within seconds instead of a hang.
 //!
 //! Each part of the [`Store`] is implemented in its own file (`conversations.rs`,
-//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`); `keys.rs` names every
+//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`); `keys.rs` names every
 //! key below, `scripts.rs` holds the Lua scripts, `replies.rs` reads replies and errors.
 //!
 //! # Key layout
@@ -32,6 +32,7 @@
 //! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
 //! | `P shop:{<shop>}:phrases` | hash | the shop's quick phrases: shortcut → text (at most [`MAX_PHRASES`](qin_proto::MAX_PHRASES)) |
 //! | `P shop:{<shop>}:phrases:<agent>` | hash | one agent's quick phrases, the same way |
+//! | `P shop:{<shop>}:sign_outs` | sorted set | agent id, scored by when she was last signed out (ms; `ZADD GT` keeps the latest) |
 //!
 //! Why these shapes:
 //! - The log is a stream with explicit IDs: `XRANGE` pages by seq directly, entries cannot be
@@ -58,6 +59,7 @@ mod presence;
 mod replies;
 mod routing;
 mod scripts;
+mod sign_outs;
 #[cfg(test)]
 mod tests;
 
