@@ -12,6 +12,7 @@ mod conversation;
 mod error;
 mod groups;
 mod hub;
+mod login;
 mod phrases;
 mod presence;
 mod profile;
@@ -57,7 +58,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/supervisor.js", get(web::supervisor_js))
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
-        .route("/api/login", post(api::login))
+        .route("/api/login", post(login::login))
         .route("/api/conversations/{id}/messages", get(api::messages))
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
         .route("/api/conversations/{id}/assign", post(supervisor::assign))
@@ -91,7 +92,9 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn serve(listener: TcpListener, state: GatewayState) -> std::io::Result<()> {
     let shutdown = state.shutdown.clone();
     let sockets = state.sockets.clone();
-    axum::serve(listener, app(state))
+    // The peer's address reaches handlers (the login throttle counts per client address).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await?;
     sockets.close();
