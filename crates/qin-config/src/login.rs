@@ -39,7 +39,7 @@ impl Default for LoginConfig {
             forget_after_s: 3600,
             max_tracked: 10_000,
             concurrent_checks: 2,
-            check_wait_ms: 1000,
+            check_wait_ms: 2000,
         }
     }
 }

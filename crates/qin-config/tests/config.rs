@@ -330,7 +330,7 @@ fn login_settings_default_as_documented_and_are_checked_naming_the_key() {
             "login.concurrent_checks",
         ),
         (
-            "check_wait_ms = 1000",
+            "check_wait_ms = 2000",
             "check_wait_ms = 600000",
             "login.check_wait_ms",
         ),
