@@ -138,7 +138,10 @@ pub async fn login(
     }
     let locked = |what, left| {
         audit::still_locked(&req.shop, &req.agent, ip, what);
-        let message = "too many failed logins: try again later";
+        let message = format!(
+            "too many failed logins: try again in {} s",
+            retry_after_s(left)
+        );
         retry_after(ApiError::new(ErrorCode::RateLimited, message), left)
     };
     if let Some((what, left)) = guard.locked(&key, addr) {
