@@ -3,10 +3,12 @@
 
 pub mod calendar;
 mod env;
+mod login;
 mod shop;
 mod validate;
 
 pub use env::apply_env;
+pub use login::LoginConfig;
 pub use shop::{
     AgentConfig, AutoReplyConfig, GroupConfig, HoldingMessage, HoursConfig, KeywordRule,
     PhraseConfig, ProfileConfig, RoutingConfig, ShiftEnd, ShopConfig, SpecialDay,
@@ -55,6 +57,9 @@ pub struct Config {
     /// Limits on what clients may send.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Login throttling and the bound on password checks.
+    #[serde(default)]
+    pub login: LoginConfig,
     /// The shops served.
     pub shops: Vec<ShopConfig>,
 }

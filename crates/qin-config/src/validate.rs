@@ -4,6 +4,7 @@ use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
 mod auto_reply;
+mod login;
 mod phrases;
 mod routing;
 
@@ -55,6 +56,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             "token lifetimes must be at least 1 s",
         ));
     }
+    login::check(&c.login)?;
     if c.shops.is_empty() {
         return Err(invalid("shops", "at least one shop is needed"));
     }

@@ -1,6 +1,6 @@
 //! The demo config is valid and complete; broken configs are refused naming the key.
 
-use qin_config::{Config, ConfigError, apply_env};
+use qin_config::{Config, ConfigError, LoginConfig, apply_env};
 use qin_proto::{AgentId, GroupId};
 
 const DEMO: &str = include_str!("../../../config/qin.toml");
@@ -289,4 +289,54 @@ fn shifts_hours_and_profiles_in_their_full_syntax_are_accepted() {
     // Monday the 8th at 09:00.
     assert_eq!(cal.next_open(feb6), Some(feb6 + 57 * hour));
     assert_eq!(cal.format(feb6 + 57 * hour), "02-08 09:00");
+}
+
+#[test]
+fn login_settings_default_as_documented_and_are_checked_naming_the_key() {
+    let demo = demo();
+    assert_eq!(
+        demo.login,
+        LoginConfig::default(),
+        "qin.toml shows the defaults"
+    );
+    let text = DEMO.replace("[login]\n", "[login]\nmax_failures = 3\n");
+    assert!(refused(&text).contains("max_failures"), "unknown keys");
+    for (from, to, key) in [
+        (
+            "agent_failures = 5",
+            "agent_failures = 0",
+            "login.agent_failures",
+        ),
+        (
+            "address_failures = 20",
+            "address_failures = 0",
+            "login.address_failures",
+        ),
+        ("lock_s = 30", "lock_s = 0", "login.lock_s"),
+        ("lock_max_s = 900", "lock_max_s = 10", "login.lock_max_s"),
+        (
+            "forget_after_s = 3600",
+            "forget_after_s = 0",
+            "login.forget_after_s",
+        ),
+        (
+            "max_tracked = 10000",
+            "max_tracked = 5",
+            "login.max_tracked",
+        ),
+        (
+            "concurrent_checks = 2",
+            "concurrent_checks = 0",
+            "login.concurrent_checks",
+        ),
+        (
+            "check_wait_ms = 2000",
+            "check_wait_ms = 600000",
+            "login.check_wait_ms",
+        ),
+    ] {
+        assert!(DEMO.contains(from), "{from}");
+        let text = DEMO.replace(from, to);
+        assert!(refused(&text).contains(key), "{to}");
+    }
 }

@@ -1,78 +1,16 @@
-//! The REST API: agent login, conversation history, health and readiness.
+//! The REST API: conversation history, health and readiness (agents log in through
+//! [`crate::login`]).
 
 use crate::access::{self, Asker};
-use crate::auth::{Caller, Claims, TokenKind, password_matches};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::state::{GatewayState, now_ms};
+use crate::state::GatewayState;
 use crate::sync::MAX_SYNC;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use qin_proto::{AgentId, ConvId, ErrorCode, Message, Party, Role, ShopId};
+use qin_proto::{ConvId, ErrorCode, Message};
 use serde::{Deserialize, Serialize};
-
-/// `POST /api/login` body.
-#[derive(Debug, Deserialize)]
-pub struct LoginRequest {
-    shop: ShopId,
-    agent: AgentId,
-    password: String,
-}
-
-/// `POST /api/login` answer.
-#[derive(Debug, Serialize)]
-pub struct LoginResponse {
-    token: String,
-    agent: Party,
-    expires_in: u64,
-}
-
-/// `POST /api/login`: an agent's id and password for a signed token.
-pub async fn login(
-    State(state): State<GatewayState>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::BadFrame, e.body_text()))?;
-    let refused = || ApiError::new(ErrorCode::Unauthorized, "unknown agent or wrong password");
-    if req.password.len() > 1024 {
-        return Err(refused());
-    }
-    let shop = state.shop(&req.shop).ok_or_else(refused)?;
-    let agent = shop
-        .agent(&req.agent)
-        .filter(|a| !a.disabled)
-        .cloned()
-        .ok_or_else(refused)?;
-    let hash = agent.password_hash.clone();
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || password_matches(&req.password, &hash))
-        .await
-        .unwrap_or(false);
-    if !matches {
-        tracing::info!(shop = %shop.id, agent = %agent.id, "login refused");
-        return Err(refused());
-    }
-    let ttl = state.config.server.agent_token_ttl_s;
-    let now = now_ms();
-    let token = state.tokens.sign(&Claims {
-        kind: TokenKind::Agent,
-        shop: shop.id.clone(),
-        sub: agent.id.to_string(),
-        exp: now + ttl as i64 * 1000,
-        iat: now,
-    });
-    tracing::info!(shop = %shop.id, agent = %agent.id, "agent logged in");
-    Ok(Json(LoginResponse {
-        token,
-        agent: Party {
-            role: Role::Agent,
-            id: agent.id.to_string(),
-            name: agent.name.clone(),
-        },
-        expires_in: ttl,
-    }))
-}
 
 /// Query of the history endpoint.
 #[derive(Debug, Deserialize)]

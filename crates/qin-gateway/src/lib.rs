@@ -13,6 +13,7 @@ mod error;
 mod flood;
 mod groups;
 mod hub;
+mod login;
 mod phrases;
 mod presence;
 mod profile;
@@ -60,7 +61,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/supervisor.js", get(web::supervisor_js))
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
-        .route("/api/login", post(api::login))
+        .route("/api/login", post(login::login))
         .route("/api/logout", post(sign_out::logout))
         .route("/api/conversations/{id}/messages", get(api::messages))
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
@@ -99,8 +100,9 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn serve(listener: TcpListener, state: GatewayState) -> std::io::Result<()> {
     let shutdown = state.shutdown.clone();
     let sockets = state.sockets.clone();
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    // The peer's address reaches handlers (the login throttle counts per client address).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await?;
     sockets.close();

@@ -3,6 +3,7 @@
 use crate::auth::Tokens;
 use crate::flood::Flood;
 use crate::hub::Hub;
+use crate::login;
 use crate::presence::Presence;
 use qin_bus::Bus;
 use qin_config::{Config, ShopConfig};
@@ -35,6 +36,8 @@ pub struct Shared {
     pub hub: Hub,
     /// Token signing and checking.
     pub tokens: Tokens,
+    /// Login throttling and the bound on password checks.
+    pub(crate) login: login::Guard,
     /// Cancelled when the gateway shuts down: sockets say goodbye and close.
     pub shutdown: CancellationToken,
     /// Every open socket's task, so a shutdown can wait for their goodbyes.
@@ -76,6 +79,7 @@ impl GatewayState {
     ) -> Self {
         let shops = Shops::default();
         shops.replace(&config.shops);
+        let login = login::Guard::new(&config.login);
         let shared = Shared {
             flood: Flood::new(&config.limits),
             hub: Hub::new(bus.clone(), store.clone()),
@@ -83,6 +87,7 @@ impl GatewayState {
             store,
             bus,
             tokens: Tokens::new(secret),
+            login,
             shutdown,
             sockets: TaskTracker::new(),
             shops,

@@ -33,10 +33,15 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new() -> Self {
+        Self::with_config(demo_config())
+    }
+
+    /// The same over `config`.
+    pub fn with_config(config: Config) -> Self {
         let store = Arc::new(MemoryStore::new());
         let bus = Arc::new(MemoryBus::new());
         let state = GatewayState::new(
-            Arc::new(demo_config()),
+            Arc::new(config),
             store.clone(),
             bus.clone(),
             b"gateway-unit-test-secret",

@@ -12,9 +12,20 @@ pub struct HttpResponse {
     pub status: u16,
     /// Body as text.
     pub body: String,
+    /// Header lines as `(lower-case name, value)`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl HttpResponse {
+    /// The value of the header `name` (any case), if there is one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body parsed as JSON (`Null` if it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -67,7 +78,17 @@ pub async fn http(
     } else {
         body.to_owned()
     };
-    HttpResponse { status, body }
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        body,
+        headers,
+    }
 }
 
 fn dechunk(mut body: &str) -> String {

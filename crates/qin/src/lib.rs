@@ -2,10 +2,12 @@
 //! an embedded backend (in memory, or persisted in a data directory) or on Redis. The `qin`
 //! binary and the integration tests use it.
 
+mod data_dir;
+pub mod demo;
 pub mod node;
 pub mod reload;
 pub mod roles;
-mod secret;
+pub mod secret;
 mod workers;
 
 pub use node::{Backend, Node, NodeOptions};

@@ -1,5 +1,5 @@
 //! `qin`: run Qin (`qin serve`), check a config (`qin check-config`), hash an agent's
-//! password for the config (`qin hash-password`).
+//! password for the config (`qin hash-password`), make a token secret (`qin gen-secret`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -38,6 +38,8 @@ enum Command {
     },
     /// Print an Argon2 hash of a password (read from stdin) for an agent's `password_hash`.
     HashPassword,
+    /// Print a fresh random token secret for `server.secret` or `QIN_SECRET`.
+    GenSecret,
 }
 
 #[derive(clap::Args, Default)]
@@ -66,6 +68,10 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(file.as_deref()),
         Some(Command::HashPassword) => hash_password(),
+        Some(Command::GenSecret) => {
+            println!("{}", qin::secret::generate());
+            Ok(())
+        }
         Some(Command::Serve(args)) => serve(args),
         None => serve(ServeArgs {
             config: DEFAULT_CONFIG.into(),
@@ -83,6 +89,10 @@ fn load(path: &Path) -> anyhow::Result<Config> {
 fn check_config(file: Option<&Path>) -> anyhow::Result<()> {
     let path = file.unwrap_or(Path::new(DEFAULT_CONFIG));
     let config = load(path)?;
+    qin::secret::check_configured(&config)?;
+    for warning in qin::demo::staff_warnings(&config) {
+        eprintln!("warning: {warning}");
+    }
     let agents: usize = config.shops.iter().map(|s| s.agents.len()).sum();
     println!(
         "{}: ok ({} shop(s), {} agent(s))",
@@ -134,6 +144,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn run(config: Config, roles: Roles, file: PathBuf) -> anyhow::Result<()> {
     let backend = Backend::from_config(&config);
+    let demo = qin::demo::is_demo(&config);
+    if !demo {
+        let config = config.clone();
+        // Argon2 checks of every staff hash: in the background, the start does not wait.
+        tokio::task::spawn_blocking(move || {
+            for warning in qin::demo::staff_warnings(&config) {
+                tracing::warn!("{warning}");
+            }
+        });
+    }
     let options = NodeOptions {
         listen: config.server.listen.clone(),
         backend: backend.clone(),
@@ -144,17 +164,7 @@ async fn run(config: Config, roles: Roles, file: PathBuf) -> anyhow::Result<()> 
     let mut node = Node::start(options).await?;
     tracing::info!(%roles, ?backend, "qin started");
     if let Some(addr) = node.addr {
-        println!();
-        println!("  Qin (亲) is running — roles: {roles}");
-        println!("  Shopper widget (demo shop):  http://{addr}/");
-        println!(
-            "  Agent console:               http://{addr}/console   (demo agents, password qin-demo)"
-        );
-        println!(
-            "  Supervisor page:             http://{addr}/supervisor   (demo supervisor zhuguan, same password)"
-        );
-        println!("  Stop with Ctrl-C.");
-        println!();
+        print_banner(addr, &roles, demo);
     }
     if let Some(reloader) = node.reloader.clone() {
         tokio::spawn(reload_on_hangup(reloader));
@@ -168,6 +178,29 @@ async fn run(config: Config, roles: Roles, file: PathBuf) -> anyhow::Result<()> 
     let result = node.wait().await;
     node.stop().await;
     result
+}
+
+/// What a person starting Qin at a terminal sees: where the pages are, and for the demo
+/// config (only), how to log in.
+fn print_banner(addr: std::net::SocketAddr, roles: &Roles, demo: bool) {
+    let password = qin::demo::DEMO_PASSWORD;
+    println!();
+    println!("  Qin (亲) is running — roles: {roles}");
+    if demo {
+        println!("  Shopper widget (demo shop):  http://{addr}/");
+        println!(
+            "  Agent console:               http://{addr}/console   (demo agents, password {password})"
+        );
+        println!(
+            "  Supervisor page:             http://{addr}/supervisor   (demo supervisor zhuguan, same password)"
+        );
+    } else {
+        println!("  Shopper widget:   http://{addr}/");
+        println!("  Agent console:    http://{addr}/console");
+        println!("  Supervisor page:  http://{addr}/supervisor");
+    }
+    println!("  Stop with Ctrl-C.");
+    println!();
 }
 
 /// `kill -HUP`: re-read the config file; a bad one is logged and the old one stays.

@@ -79,6 +79,7 @@ impl Backend {
             Self::Memory { store, bus } => Ok((store.clone(), bus.clone())),
             Self::File { dir } => {
                 let open_dir = dir.clone();
+                crate::data_dir::prepare(dir)?;
                 // Opening blocks (and repairs the file after an unclean shutdown).
                 let store = tokio::task::spawn_blocking(move || FileStore::open(&open_dir))
                     .await?
@@ -130,8 +131,9 @@ pub struct Node {
 
 impl Node {
     /// Connects the backend and starts the roles. Fails fast if Redis is unreachable, the
-    /// address is taken (by anything but another Redis-backed gateway, which may share it) or
-    /// the token secret is missing where it must be shared.
+    /// address is taken (by anything but another Redis-backed gateway, which may share it),
+    /// the token secret is missing where it must be shared or is too short, or the data
+    /// directory cannot be made private.
     pub async fn start(options: NodeOptions) -> anyhow::Result<Self> {
         let NodeOptions {
             config,
@@ -140,6 +142,7 @@ impl Node {
             listen,
             config_file,
         } = options;
+        crate::secret::check_configured(&config)?;
         let (store, bus) = backend.connect().await?;
         if let Backend::File { .. } = backend {
             // This process is the deployment's only gateway, and it just started: nobody is

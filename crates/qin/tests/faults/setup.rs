@@ -17,7 +17,8 @@ pub const PASSWORD: &str = "qin-demo";
 pub const GROUP: &str = "lady";
 
 /// The demo config with `agents` extra agents `t00`, `t01`, … in [`GROUP`] taking
-/// `max_chats` each, no practical rate or flood limit, and `outbox_frames` per socket.
+/// `max_chats` each, no practical rate or flood limit, logins that wait for their password
+/// check, and `outbox_frames` per socket.
 pub fn config_text(agents: usize, max_chats: u32, outbox_frames: usize) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
     let demo = std::fs::read_to_string(path).expect("demo config");
@@ -38,7 +39,9 @@ pub fn config_text(agents: usize, max_chats: u32, outbox_frames: usize) -> Strin
             "new_visitors_per_address = 120",
             "new_visitors_per_address = 0",
         )
-        .replace("chats_per_address = 60", "chats_per_address = 0");
+        .replace("chats_per_address = 60", "chats_per_address = 0")
+        // Many agents log in at once on a loaded machine: wait for a password check.
+        .replace("check_wait_ms = 2000", "check_wait_ms = 60000");
     for i in 0..agents {
         text.push_str(&format!(
             "\n[[shops.agents]]\nid = \"{}\"\nname = \"测试{i}\"\ngroup = \"{GROUP}\"\nmax_chats = {max_chats}\n{hash}\n",
