@@ -290,3 +290,34 @@ fn shifts_hours_and_profiles_in_their_full_syntax_are_accepted() {
     assert_eq!(cal.next_open(feb6), Some(feb6 + 57 * hour));
     assert_eq!(cal.format(feb6 + 57 * hour), "02-08 09:00");
 }
+
+#[test]
+fn redis_ca_file_comes_from_the_file_or_the_environment() {
+    let mut config = demo();
+    assert!(
+        config.server.redis_ca_file.is_none(),
+        "system roots by default"
+    );
+    let text = DEMO.replace(
+        "[server]\n",
+        "[server]\nredis_ca_file = \"/etc/qin/redis-ca.pem\"\n",
+    );
+    let from_file = Config::parse(&text, "test.toml").expect("valid");
+    assert_eq!(
+        from_file.server.redis_ca_file.as_deref(),
+        Some("/etc/qin/redis-ca.pem")
+    );
+    apply_env(&mut config, |k| {
+        (k == "QIN_REDIS_CA_FILE").then(|| "/run/secrets/ca.pem".to_owned())
+    })
+    .unwrap();
+    assert_eq!(
+        config.server.redis_ca_file.as_deref(),
+        Some("/run/secrets/ca.pem")
+    );
+    apply_env(&mut config, |k| {
+        (k == "QIN_REDIS_CA_FILE").then(String::new)
+    })
+    .unwrap();
+    assert!(config.server.redis_ca_file.is_none(), "empty means unset");
+}

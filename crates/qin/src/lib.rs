@@ -3,6 +3,7 @@
 //! binary and the integration tests use it.
 
 pub mod node;
+pub mod redis_client;
 pub mod reload;
 pub mod roles;
 mod secret;
