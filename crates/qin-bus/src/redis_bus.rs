@@ -4,6 +4,8 @@
 //! Topics map to Redis channels as `prefix + topic`, so deployments (and tests) can share a
 //! server.
 
+#[cfg(test)]
+mod acl_tests;
 mod driver;
 #[cfg(test)]
 mod tests;

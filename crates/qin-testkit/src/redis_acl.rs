@@ -2,13 +2,14 @@
 //! operators (with the prefix `qin:`), and what tests give their Redis users.
 
 /// Commands Qin runs, directly or inside its Lua scripts: strings, hashes, lists, sorted
-/// sets and streams under its prefix, transactions, scripts, pub/sub, `PING`.
-const COMMANDS: &str = "-@all +ping +get +set +mget +del +exists +ttl +pttl \
+/// sets and streams under its prefix, transactions (`MULTI`/`EXEC`), scripts (`EVALSHA`, and
+/// `SCRIPT LOAD` when the server does not have one yet), pub/sub, `PING`.
+const COMMANDS: &str = "-@all +ping +get +set +mget +del \
 +hset +hget +hmget +hgetall +hdel +hexists +hlen \
 +rpush +lrange +lrem +ltrim +lpos \
 +zadd +zrange +zrem +zscore \
 +xadd +xrange +xrevrange +xlen \
-+multi +exec +discard +evalsha +eval +script|load \
++multi +exec +evalsha +script|load \
 +publish +subscribe +unsubscribe";
 
 /// The ACL rules for Qin with key and channel prefix `prefix` (e.g. `qin:`): only keys and

@@ -45,6 +45,8 @@
 //!   the readers already tolerate: they keep only indexed records that are open and match.
 
 #[cfg(test)]
+mod acl_tests;
+#[cfg(test)]
 mod announce_tests;
 mod conversations;
 #[cfg(test)]
