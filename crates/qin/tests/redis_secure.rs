@@ -7,11 +7,9 @@
 mod common;
 
 use common::*;
-use qin::{Backend, Node};
+use qin::{Backend, Node, NodeOptions};
 use qin_config::Config;
-use qin_testkit::{
-    QinProcess, RedisServer, TestCa, WsClient, eventually, qin_acl_rules, unique_prefix,
-};
+use qin_testkit::{QinProcess, RedisServer, TestCa, eventually, qin_acl_rules, unique_prefix};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -48,13 +46,15 @@ async fn chat(addr: SocketAddr) {
     let seq = shopper.send_message(&conv, "s1", "发货了吗？").await;
     assert_eq!(agent.recv_message(&conv, "发货了吗？").await["seq"], seq);
     let reply = agent.send_message(&conv, "a1", "亲，今天发").await;
-    let got: &mut WsClient = &mut shopper;
-    assert_eq!(got.recv_message(&conv, "亲，今天发").await["seq"], reply);
+    assert_eq!(
+        shopper.recv_message(&conv, "亲，今天发").await["seq"],
+        reply
+    );
 }
 
 /// Why `Node::start` refused `backend`, all causes in one line.
 async fn refusal(config: Config, backend: Backend) -> String {
-    let refused = qin::Node::start(qin::NodeOptions {
+    let refused = Node::start(NodeOptions {
         config,
         roles: "gateway,router,autoreply".parse().expect("roles"),
         backend,
@@ -176,7 +176,10 @@ async fn qin_serve_trusts_the_ca_of_ssl_cert_file() {
         .args(["--requirepass", PASSWORD])
         .start();
     let url = redis.url_with_credentials("", PASSWORD);
-    let config = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml"));
+    let config = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/qin.toml"
+    ));
     let ca_file = ca.ca_file().display().to_string();
     let qin = QinProcess::serve_with_env(
         Path::new(env!("CARGO_BIN_EXE_qin")),

@@ -43,7 +43,10 @@ async fn the_acl_user_may_not_touch_other_keys_or_the_server() {
     let mut refused = async |cmd: &mut redis::Cmd| {
         let answer: redis::RedisResult<redis::Value> = cmd.query_async(&mut conn).await;
         let error = answer.expect_err("the ACL must refuse it");
-        assert!(error.to_string().to_uppercase().contains("NOPERM"), "{error}");
+        assert!(
+            error.to_string().to_uppercase().contains("NOPERM"),
+            "{error}"
+        );
     };
     refused(redis::cmd("SET").arg("elsewhere:key").arg("1")).await;
     refused(&mut redis::cmd("FLUSHALL")).await;
