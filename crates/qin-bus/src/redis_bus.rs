@@ -4,6 +4,8 @@
 //! Topics map to Redis channels as `prefix + topic`, so deployments (and tests) can share a
 //! server.
 
+#[cfg(test)]
+mod acl_tests;
 mod driver;
 #[cfg(test)]
 mod tests;
@@ -60,6 +62,20 @@ impl RedisBus {
         // The URL may carry a password, so it is never echoed into errors or logs.
         let client = redis::Client::open(url)
             .map_err(|e| BusError::Unavailable(format!("invalid redis url: {e}")))?;
+        Self::connect_client_with(client, prefix, timing).await
+    }
+
+    /// [`RedisBus::connect`] through `client`, e.g. one built with TLS roots of its own
+    /// (`redis::Client::build_with_tls`).
+    pub async fn connect_client(client: redis::Client, prefix: &str) -> Result<Self> {
+        Self::connect_client_with(client, prefix, Timing::default()).await
+    }
+
+    async fn connect_client_with(
+        client: redis::Client,
+        prefix: &str,
+        timing: Timing,
+    ) -> Result<Self> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))

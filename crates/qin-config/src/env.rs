@@ -4,8 +4,9 @@
 use crate::{Config, ConfigError};
 
 /// Applies overrides found by `lookup` (normally `|k| std::env::var(k).ok()`):
-/// `QIN_LISTEN`, `QIN_REDIS` (empty means embedded), `QIN_DATA_DIR` (empty means in memory
-/// only), `QIN_KEY_PREFIX`, `QIN_SECRET`.
+/// `QIN_LISTEN`, `QIN_REDIS` (empty means embedded), `QIN_REDIS_CA_FILE` (empty means the
+/// system's roots), `QIN_DATA_DIR` (empty means in memory only), `QIN_KEY_PREFIX`,
+/// `QIN_SECRET`.
 pub fn apply_env(
     config: &mut Config,
     lookup: impl Fn(&str) -> Option<String>,
@@ -15,6 +16,9 @@ pub fn apply_env(
     }
     if let Some(v) = lookup("QIN_REDIS") {
         config.server.redis = (!v.is_empty()).then_some(v);
+    }
+    if let Some(v) = lookup("QIN_REDIS_CA_FILE") {
+        config.server.redis_ca_file = (!v.is_empty()).then_some(v);
     }
     if let Some(v) = lookup("QIN_DATA_DIR") {
         config.server.data_dir = (!v.is_empty()).then_some(v);

@@ -71,7 +71,12 @@ pub struct ServerConfig {
     /// Address the gateway listens on (`QIN_LISTEN`).
     pub listen: String,
     /// Redis URL; absent means embedded mode: everything in this process (`QIN_REDIS`).
+    /// `redis://user:password@host:port/` logs in; `rediss://` connects over TLS.
     pub redis: Option<String>,
+    /// PEM file of the CA that signed the Redis server's certificate, for a `rediss://` URL:
+    /// then only that CA is trusted. Absent: the system's roots (`QIN_REDIS_CA_FILE`).
+    #[serde(deserialize_with = "empty_is_none")]
+    pub redis_ca_file: Option<String>,
     /// Where embedded mode keeps its data, so a restart loses nothing: a directory, relative
     /// to the working directory unless absolute (`data` by default). Empty keeps everything
     /// in memory only, lost at exit. Unused with Redis (`QIN_DATA_DIR`).
@@ -92,6 +97,7 @@ impl Default for ServerConfig {
         Self {
             listen: "127.0.0.1:8080".into(),
             redis: None,
+            redis_ca_file: None,
             data_dir: Some("data".into()),
             key_prefix: "qin:".into(),
             secret: String::new(),

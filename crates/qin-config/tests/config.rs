@@ -340,3 +340,34 @@ fn login_settings_default_as_documented_and_are_checked_naming_the_key() {
         assert!(refused(&text).contains(key), "{to}");
     }
 }
+
+#[test]
+fn redis_ca_file_comes_from_the_file_or_the_environment() {
+    let mut config = demo();
+    assert!(
+        config.server.redis_ca_file.is_none(),
+        "system roots by default"
+    );
+    let text = DEMO.replace(
+        "[server]\n",
+        "[server]\nredis_ca_file = \"/etc/qin/redis-ca.pem\"\n",
+    );
+    let from_file = Config::parse(&text, "test.toml").expect("valid");
+    assert_eq!(
+        from_file.server.redis_ca_file.as_deref(),
+        Some("/etc/qin/redis-ca.pem")
+    );
+    apply_env(&mut config, |k| {
+        (k == "QIN_REDIS_CA_FILE").then(|| "/run/secrets/ca.pem".to_owned())
+    })
+    .unwrap();
+    assert_eq!(
+        config.server.redis_ca_file.as_deref(),
+        Some("/run/secrets/ca.pem")
+    );
+    apply_env(&mut config, |k| {
+        (k == "QIN_REDIS_CA_FILE").then(String::new)
+    })
+    .unwrap();
+    assert!(config.server.redis_ca_file.is_none(), "empty means unset");
+}

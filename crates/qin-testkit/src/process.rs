@@ -33,6 +33,19 @@ impl QinProcess {
         redis: Option<&str>,
         prefix: &str,
     ) -> Self {
+        Self::serve_with_env(bin, config, roles, redis, prefix, &[])
+    }
+
+    /// [`QinProcess::serve`] with more environment variables, e.g. `SSL_CERT_FILE` for the
+    /// roots a `rediss://` connection trusts.
+    pub fn serve_with_env(
+        bin: &Path,
+        config: &Path,
+        roles: &str,
+        redis: Option<&str>,
+        prefix: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut cmd = Command::new(bin);
         cmd.arg("serve")
             .arg("--config")
@@ -46,6 +59,7 @@ impl QinProcess {
         if let Some(url) = redis {
             cmd.args(["--redis", url]);
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));

@@ -1,15 +1,18 @@
-//! A private `redis-server` on a free loopback port, killed when dropped.
+//! A private `redis-server` on a free loopback port, killed when dropped; plain or TLS, with
+//! any extra arguments (a password, ACL users) through [`RedisServer::builder`].
 //!
 //! Tests that need to kill or restart Redis start their own; others may share one and keep
 //! apart with [`unique_prefix`].
 //!
 //! `redis-server` cannot say which port it got from port 0, so a free port is picked and
-//! handed over; another process may take it meanwhile. A server therefore counts as started
-//! only once the one answering on the port is our own child (its `process_id`), and a new
-//! port is tried otherwise.
+//! handed over; another process may take it meanwhile, and then `redis-server` exits. A server
+//! therefore counts as started only once it answers on a Unix socket in its own directory,
+//! which it opens after binding its TCP port, and a new port is tried if it exits instead.
 
-use crate::TempDir;
+use crate::{TempDir, TlsFiles};
 use std::net::TcpListener;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -29,32 +32,65 @@ pub fn unique_prefix() -> String {
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
-    /// Its data directory (the AOF), kept across restarts.
+    /// Its data directory (the AOF) and Unix socket, kept across restarts.
     dir: TempDir,
-    appendonly: bool,
+    options: RedisServerBuilder,
     child: Option<Child>,
 }
 
-impl RedisServer {
-    /// Starts a private server without persistence. Panics (failing the test) if
-    /// `redis-server` is missing or does not come up within 10 s.
-    pub fn start() -> Self {
-        Self::start_with(false)
+/// How to start a [`RedisServer`] beyond the defaults: persistence, TLS, more arguments.
+#[derive(Debug, Default, Clone)]
+#[must_use]
+pub struct RedisServerBuilder {
+    args: Vec<String>,
+    appendonly: bool,
+    tls: Option<TlsFiles>,
+}
+
+impl RedisServerBuilder {
+    /// Adds `redis-server` arguments after the helper's own (which they may override), e.g.
+    /// `["--requirepass", "…"]`.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
     }
 
-    /// Starts a private server with AOF persistence (`appendfsync always`), so it can be
-    /// killed and restarted without losing acknowledged writes.
-    pub fn start_persistent() -> Self {
-        Self::start_with(true)
+    /// Adds an ACL user `user` with `password` and `rules` (e.g. [`crate::qin_acl_rules`]),
+    /// and turns the `default` user off, so every client must log in as someone. The
+    /// password must need no escaping in a URL.
+    pub fn acl_user(self, user: &str, password: &str, rules: &[String]) -> Self {
+        let user_line = ["--user", user, "reset", "on", &format!(">{password}")];
+        self.args(user_line)
+            .args(rules.iter().cloned())
+            .args(["--user", "default", "off"])
     }
 
-    fn start_with(appendonly: bool) -> Self {
+    /// AOF persistence (`appendfsync always`), so the server can be killed and restarted
+    /// without losing acknowledged writes.
+    pub fn persistent(mut self) -> Self {
+        self.appendonly = true;
+        self
+    }
+
+    /// Serves TLS only, on its port, with `files`; clients need no certificate of their own.
+    pub fn tls(mut self, files: TlsFiles) -> Self {
+        self.tls = Some(files);
+        self
+    }
+
+    /// Starts the server. Panics (failing the test) if `redis-server` is missing or does not
+    /// come up within 10 s.
+    pub fn start(self) -> RedisServer {
         let mut last_error = String::new();
         for _ in 0..5 {
-            let mut server = Self {
+            let mut server = RedisServer {
                 port: free_port(),
                 dir: TempDir::new("redis"),
-                appendonly,
+                options: self.clone(),
                 child: None,
             };
             match server.spawn() {
@@ -64,15 +100,61 @@ impl RedisServer {
         }
         panic!("could not start redis-server: {last_error}");
     }
+}
+
+impl RedisServer {
+    /// Starts a private server without persistence. Panics (failing the test) if
+    /// `redis-server` is missing or does not come up within 10 s.
+    pub fn start() -> Self {
+        Self::builder().start()
+    }
+
+    /// Starts a private server with AOF persistence (`appendfsync always`), so it can be
+    /// killed and restarted without losing acknowledged writes.
+    pub fn start_persistent() -> Self {
+        Self::builder().persistent().start()
+    }
+
+    /// Starts a private server with extra `redis-server` arguments, e.g.
+    /// `&["--requirepass", "…"]`.
+    pub fn start_with_args(args: &[&str]) -> Self {
+        Self::builder().args(args.iter().copied()).start()
+    }
+
+    /// Options for a server other than the default one; [`RedisServerBuilder::start`] starts it.
+    pub fn builder() -> RedisServerBuilder {
+        RedisServerBuilder::default()
+    }
 
     fn spawn(&mut self) -> Result<(), String> {
         let mut cmd = Command::new("redis-server");
-        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+        let port = self.port.to_string();
+        match &self.options.tls {
+            Some(tls) => {
+                cmd.args(["--port", "0", "--tls-port", &port])
+                    .arg("--tls-cert-file")
+                    .arg(&tls.cert)
+                    .arg("--tls-key-file")
+                    .arg(&tls.key)
+                    .arg("--tls-ca-cert-file")
+                    .arg(&tls.ca)
+                    .args(["--tls-auth-clients", "no"]);
+            }
+            None => {
+                cmd.args(["--port", &port]);
+            }
+        }
+        let appendonly = if self.options.appendonly { "yes" } else { "no" };
+        cmd.args(["--bind", "127.0.0.1"])
             .args(["--save", ""])
-            .args(["--appendonly", if self.appendonly { "yes" } else { "no" }])
+            .args(["--appendonly", appendonly])
             .args(["--appendfsync", "always"])
             .arg("--dir")
             .arg(self.dir.path())
+            .arg("--unixsocket")
+            .arg(self.socket())
+            .args(["--unixsocketperm", "700"])
+            .args(&self.options.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn().map_err(|e| {
@@ -98,15 +180,48 @@ impl RedisServer {
         Err("redis-server did not answer PING within 10 s".into())
     }
 
-    /// Whether our own child answers on the port (not another server that took it first).
+    /// Whether our own child answers on its Unix socket, which it opens only once its TCP
+    /// port is bound. Any reply counts, `-NOAUTH` included.
     fn answers(&self) -> bool {
-        let ours = self.child.as_ref().map(Child::id);
-        ours.is_some() && server_pid(self.port) == ours
+        use std::io::{Read, Write};
+        if self.child.is_none() {
+            return false;
+        }
+        let Ok(mut stream) = UnixStream::connect(self.socket()) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut first = [0u8; 1];
+        stream.write_all(b"PING\r\n").is_ok() && matches!(stream.read(&mut first), Ok(1))
     }
 
-    /// `redis://127.0.0.1:PORT`.
+    /// Its Unix socket, in its own directory.
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
+    /// `redis://127.0.0.1:PORT`, or `rediss://127.0.0.1:PORT` for a TLS server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme(), self.port)
+    }
+
+    /// [`RedisServer::url`] logging in as `user` (`""`: the `default` user, as with
+    /// `requirepass`) with `password`, e.g. `redis://qin:secret@127.0.0.1:PORT/`. Neither
+    /// may need escaping in a URL.
+    pub fn url_with_credentials(&self, user: &str, password: &str) -> String {
+        format!(
+            "{}://{user}:{password}@127.0.0.1:{}/",
+            self.scheme(),
+            self.port
+        )
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.options.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        }
     }
 
     /// The port it listens on.
@@ -135,31 +250,6 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         // The data directory goes after this, with the field.
         self.kill();
-    }
-}
-
-/// The `process_id` of the Redis server answering on `port` (`INFO server`), if one does.
-fn server_pid(port: u16) -> Option<u32> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .ok()?;
-    stream.write_all(b"INFO server\r\n").ok()?;
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        answer.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&answer);
-        if let Some((_, rest)) = text.split_once("\r\nprocess_id:")
-            && let Some((pid, _)) = rest.split_once("\r\n")
-        {
-            return pid.trim().parse().ok();
-        }
     }
 }
 

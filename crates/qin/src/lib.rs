@@ -5,6 +5,7 @@
 mod data_dir;
 pub mod demo;
 pub mod node;
+pub mod redis_client;
 pub mod reload;
 pub mod roles;
 pub mod secret;

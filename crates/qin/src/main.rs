@@ -50,10 +50,16 @@ struct ServeArgs {
     /// Address the gateway listens on (overrides server.listen and `QIN_LISTEN`).
     #[arg(long)]
     listen: Option<String>,
-    /// Redis URL, e.g. <redis://127.0.0.1:6379> (overrides server.redis and `QIN_REDIS`).
+    /// Redis URL, e.g. <redis://127.0.0.1:6379> (overrides server.redis and `QIN_REDIS`);
+    /// `redis://user:password@host:port/` logs in, `rediss://` uses TLS. Prefer `QIN_REDIS`
+    /// for a URL with a password: arguments are visible to every local user.
     /// Without one, everything runs in this process, kept in the data directory.
     #[arg(long)]
     redis: Option<String>,
+    /// PEM file of the CA that signed the Redis server's certificate (rediss:// only; overrides
+    /// `server.redis_ca_file` and `QIN_REDIS_CA_FILE`). Default: the system's roots.
+    #[arg(long, value_name = "FILE")]
+    redis_ca_file: Option<String>,
     /// Where embedded mode keeps its data (overrides `server.data_dir` and `QIN_DATA_DIR`;
     /// default ./data). "" keeps everything in memory only, lost at exit.
     #[arg(long, value_name = "DIR")]
@@ -134,6 +140,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(redis) = args.redis {
         config.server.redis = Some(redis);
+    }
+    if let Some(ca_file) = args.redis_ca_file {
+        config.server.redis_ca_file = (!ca_file.is_empty()).then_some(ca_file);
     }
     if let Some(dir) = args.data_dir {
         config.server.data_dir = (!dir.is_empty()).then_some(dir);

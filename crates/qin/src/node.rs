@@ -1,5 +1,6 @@
 //! A running Qin node: the backends it talks to, the roles it runs, and its orderly stop.
 
+use crate::redis_client::{self, redacted};
 use crate::reload::Reloader;
 use crate::roles::{Role, Roles};
 use crate::workers;
@@ -10,7 +11,7 @@ use qin_gateway::GatewayState;
 use qin_proto::AgentStatus;
 use qin_store::{FileStore, MemoryStore, RedisStore, Store};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
@@ -33,9 +34,10 @@ pub enum Backend {
         /// The data directory.
         dir: PathBuf,
     },
-    /// Redis, shared by every node of a deployment.
+    /// Redis, shared by every node of a deployment. The CA a `rediss://` URL's server is
+    /// checked against is the config's `server.redis_ca_file` (else the system's roots).
     Redis {
-        /// `redis://host:port`.
+        /// `redis://host:port`, `redis://user:password@host:port/`, `rediss://…` for TLS.
         url: String,
         /// Prefix of every key and channel.
         key_prefix: String,
@@ -47,7 +49,10 @@ impl std::fmt::Debug for Backend {
         match self {
             Self::Memory { .. } => f.write_str("Memory"),
             Self::File { dir } => write!(f, "File({})", dir.display()),
-            Self::Redis { url, key_prefix } => write!(f, "Redis({url}, prefix {key_prefix:?})"),
+            Self::Redis { url, key_prefix } => {
+                let url = redacted(url);
+                write!(f, "Redis({url}, prefix {key_prefix:?})")
+            }
         }
     }
 }
@@ -74,7 +79,11 @@ impl Backend {
         }
     }
 
-    async fn connect(&self) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Bus>)> {
+    /// Connects to the backend; `redis_ca_file` is the CA of a `rediss://` server.
+    async fn connect(
+        &self,
+        redis_ca_file: Option<&str>,
+    ) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Bus>)> {
         match self {
             Self::Memory { store, bus } => Ok((store.clone(), bus.clone())),
             Self::File { dir } => {
@@ -88,12 +97,15 @@ impl Backend {
                 Ok((Arc::new(store), Arc::new(MemoryBus::new())))
             }
             Self::Redis { url, key_prefix } => {
-                let store = RedisStore::connect(url, key_prefix)
+                let client = redis_client::client(url, redis_ca_file.map(Path::new))?;
+                // Never the URL itself: it may hold a password.
+                let shown = redacted(url);
+                let store = RedisStore::connect_client(client.clone(), key_prefix)
                     .await
-                    .with_context(|| format!("connecting the store to {url}"))?;
-                let bus = RedisBus::connect(url, key_prefix)
+                    .with_context(|| format!("connecting the store to {shown}"))?;
+                let bus = RedisBus::connect_client(client, key_prefix)
                     .await
-                    .with_context(|| format!("connecting the bus to {url}"))?;
+                    .with_context(|| format!("connecting the bus to {shown}"))?;
                 // One server for both: a message is stored and announced in one step.
                 let store = store.announcing_on(bus.prefix());
                 Ok((Arc::new(store), Arc::new(bus)))
@@ -143,7 +155,9 @@ impl Node {
             config_file,
         } = options;
         crate::secret::check_configured(&config)?;
-        let (store, bus) = backend.connect().await?;
+        let (store, bus) = backend
+            .connect(config.server.redis_ca_file.as_deref())
+            .await?;
         if let Backend::File { .. } = backend {
             // This process is the deployment's only gateway, and it just started: nobody is
             // connected, so nobody is online (consoles re-send their status on reconnect).

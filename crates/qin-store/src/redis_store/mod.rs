@@ -45,6 +45,8 @@
 //!   the readers already tolerate: they keep only indexed records that are open and match.
 
 #[cfg(test)]
+mod acl_tests;
+#[cfg(test)]
 mod announce_tests;
 mod conversations;
 #[cfg(test)]
@@ -99,15 +101,25 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// Whatever goes wrong while connecting (bad URL, refused, timed out, refused login or
+/// certificate, or a peer that does not speak Redis, which the client reports as a parse
+/// error) means no usable Redis. The client's errors never echo the URL or its password.
+fn unavailable(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
 impl RedisStore {
     /// Connects to `url` (e.g. `redis://127.0.0.1:6379`) and keeps every key under
     /// `key_prefix`. Fails fast with [`StoreError::Unavailable`] if Redis cannot be reached
     /// within a few seconds; once connected, lost connections are re-established on use.
     pub async fn connect(url: &str, key_prefix: &str) -> Result<Self> {
-        // Whatever goes wrong here (bad URL, refused, timed out, or a peer that does not
-        // speak Redis, which the client reports as a parse error) means no usable Redis.
-        let unavailable = |e: redis::RedisError| StoreError::Unavailable(e.to_string());
         let client = redis::Client::open(url).map_err(unavailable)?;
+        Self::connect_client(client, key_prefix).await
+    }
+
+    /// [`RedisStore::connect`] through `client`, e.g. one built with TLS roots of its own
+    /// (`redis::Client::build_with_tls`).
+    pub async fn connect_client(client: redis::Client, key_prefix: &str) -> Result<Self> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
