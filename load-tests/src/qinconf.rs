@@ -55,6 +55,12 @@ frame_burst = 100000
 outbox_frames = 4096
 open_chats_per_shopper = 3
 
+[connections]
+# Every socket of a run comes from this machine: lift the per-address caps.
+per_address = 1000000
+upgrades_per_s = 1000000
+upgrade_burst = 1000000
+
 [[shops]]
 id = "afu"
 name = "阿芙精油"

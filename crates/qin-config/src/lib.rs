@@ -2,10 +2,12 @@
 //! with `QIN_*` environment overrides for deployment settings.
 
 pub mod calendar;
+mod connections;
 mod env;
 mod shop;
 mod validate;
 
+pub use connections::{Cidr, ConnectionsConfig};
 pub use env::apply_env;
 pub use shop::{
     AgentConfig, AutoReplyConfig, GroupConfig, HoldingMessage, HoursConfig, KeywordRule,
@@ -55,6 +57,9 @@ pub struct Config {
     /// Limits on what clients may send.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Connection ceilings, per-address caps, timeouts and trusted proxies.
+    #[serde(default)]
+    pub connections: ConnectionsConfig,
     /// The shops served.
     pub shops: Vec<ShopConfig>,
 }

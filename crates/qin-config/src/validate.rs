@@ -4,6 +4,7 @@ use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
 mod auto_reply;
+mod connections;
 mod phrases;
 mod routing;
 
@@ -49,6 +50,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             "token lifetimes must be at least 1 s",
         ));
     }
+    connections::connections(&c.connections)?;
     if c.shops.is_empty() {
         return Err(invalid("shops", "at least one shop is needed"));
     }
@@ -128,6 +130,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             qin_proto::image_url::check_image_host(host)
                 .map_err(|e| invalid(format!("{at}.image_hosts[{hi}]"), e.message))?;
         }
+        connections::origins(shop, &at)?;
         auto_reply::shop(shop, &at)?;
     }
     Ok(())
