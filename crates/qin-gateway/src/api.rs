@@ -33,7 +33,7 @@ pub async fn login(
     State(state): State<GatewayState>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::new(ErrorCode::BadFrame, e.body_text()))?;
+    let Json(req) = body.map_err(ApiError::bad_body)?;
     let refused = || ApiError::new(ErrorCode::Unauthorized, "unknown agent or wrong password");
     if req.password.len() > 1024 {
         return Err(refused());

@@ -1,5 +1,6 @@
 //! What every request and socket of a gateway shares: config, backends, hub, token keys.
 
+use crate::admission::{Admission, Limits};
 use crate::auth::Tokens;
 use crate::hub::Hub;
 use crate::presence::Presence;
@@ -43,6 +44,8 @@ pub struct Shared {
     pub(crate) agents: Presence<(ShopId, AgentId)>,
     /// Shoppers' widgets on this gateway (the last one closing tells the router she left).
     pub(crate) shoppers: Presence<(ShopId, VisitorId)>,
+    /// Who may connect: ceilings and per-address counts.
+    pub(crate) admission: Admission,
 }
 
 impl std::ops::Deref for GatewayState {
@@ -73,6 +76,7 @@ impl GatewayState {
     ) -> Self {
         let shops = Shops::default();
         shops.replace(&config.shops);
+        let limits = Limits::new(&config.connections, crate::admission::open_files_limit());
         let shared = Shared {
             hub: Hub::new(bus.clone(), store.clone()),
             config,
@@ -84,6 +88,7 @@ impl GatewayState {
             shops,
             agents: Presence::default(),
             shoppers: Presence::default(),
+            admission: Admission::new(limits),
         };
         Self {
             shared: Arc::new(shared),
@@ -135,6 +140,16 @@ impl Shops {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(id)
             .cloned()
+    }
+
+    /// Every shop in force.
+    pub(crate) fn all(&self) -> Vec<Arc<ShopConfig>> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn len(&self) -> usize {

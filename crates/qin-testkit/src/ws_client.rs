@@ -37,6 +37,45 @@ impl WsClient {
         }
     }
 
+    /// Connects to `url` with extra request `headers` (an `Origin`, say), from local address
+    /// `from` if given. `Err` is the HTTP status of a refused upgrade, or 0 if the connection
+    /// failed in another way (closed at once, say).
+    pub async fn try_connect(
+        url: &str,
+        headers: &[(&str, &str)],
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Self, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+        let mut request = url.into_client_request().expect("a ws:// URL");
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("header name");
+            let value = HeaderValue::from_str(value).expect("header value");
+            request.headers_mut().insert(name, value);
+        }
+        let authority = request.uri().authority().expect("host:port").to_string();
+        let work = async {
+            let stream = crate::http::connect_from(from, &authority)
+                .await
+                .map_err(|_| 0_u16)?;
+            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(response) => {
+                        response.status().as_u16()
+                    }
+                    _ => 0,
+                })
+        };
+        let (ws, _) = tokio::time::timeout(WAIT, work)
+            .await
+            .unwrap_or_else(|_| panic!("connect to {url} timed out"))?;
+        Ok(Self {
+            ws,
+            backlog: VecDeque::new(),
+        })
+    }
+
     /// Sends a JSON value as a text frame.
     pub async fn send(&mut self, frame: Value) {
         self.send_text(&frame.to_string()).await;
