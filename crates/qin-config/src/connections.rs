@@ -66,7 +66,9 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -145,7 +147,14 @@ mod tests {
 
     #[test]
     fn bad_networks_are_refused() {
-        for bad in ["", "10.0.0.0/33", "::/129", "example.com", "10.0.0.0/x", "1.2.3"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "example.com",
+            "10.0.0.0/x",
+            "1.2.3",
+        ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad:?} accepted");
         }
     }

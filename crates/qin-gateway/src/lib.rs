@@ -92,7 +92,10 @@ pub fn app(state: GatewayState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .layer(from_fn_with_state(state.clone(), deadline::request_deadline))
+        .layer(from_fn_with_state(
+            state.clone(),
+            deadline::request_deadline,
+        ))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         .with_state(state)
 }

@@ -76,7 +76,10 @@ mod tests {
         assert!(!page("https://evil.example", Some("desk.example.com")).same_origin());
         assert!(!page("null", Some("desk.example.com")).same_origin());
         assert!(!page("https://desk.example.com", None).same_origin());
-        assert!(Page::of(&HeaderMap::new()).is_none(), "no Origin, not a browser");
+        assert!(
+            Page::of(&HeaderMap::new()).is_none(),
+            "no Origin, not a browser"
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub(crate) async fn run(
     }
     drop(listener);
     connections.close();
-    if tokio::time::timeout(DRAIN, connections.wait()).await.is_err() {
+    if tokio::time::timeout(DRAIN, connections.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             left = connections.len(),
             "connections still open after the drain period"
@@ -115,7 +118,10 @@ pub(crate) async fn run(
 /// Errors that concern one connection that came and went, not the listener.
 fn is_per_connection(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    matches!(e.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    )
 }
 
 /// One admitted TCP connection.
@@ -136,12 +142,13 @@ impl Connection {
             proxies,
             header_timeout,
         } = self;
-        let service = hyper::service::service_fn(move |mut request: axum::http::Request<Incoming>| {
-            let client = client_ip(peer.ip(), request.headers(), &proxies);
-            request.extensions_mut().insert(ClientAddr(client));
-            request.extensions_mut().insert(Peer { proxy });
-            router.clone().oneshot(request)
-        });
+        let service =
+            hyper::service::service_fn(move |mut request: axum::http::Request<Incoming>| {
+                let client = client_ip(peer.ip(), request.headers(), &proxies);
+                request.extensions_mut().insert(ClientAddr(client));
+                request.extensions_mut().insert(Peer { proxy });
+                router.clone().oneshot(request)
+            });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)

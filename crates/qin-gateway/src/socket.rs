@@ -59,7 +59,13 @@ pub async fn shopper(
     headers: HeaderMap,
 ) -> Response {
     let counted = peer.is_some_and(|Extension(p)| !p.proxy);
-    upgrade(ws, state, Role::Shopper, (client, counted), Page::of(&headers))
+    upgrade(
+        ws,
+        state,
+        Role::Shopper,
+        (client, counted),
+        Page::of(&headers),
+    )
 }
 
 /// `GET /ws/agent`: only from the gateway's own pages when a browser opens it.

@@ -59,7 +59,9 @@ pub(super) fn origins(shop: &ShopConfig, at: &str) -> Result<(), ConfigError> {
         if canonical != *origin {
             return Err(invalid(
                 &key,
-                format!("write it as browsers send it: {canonical:?} (no path, no trailing slash, no default port)"),
+                format!(
+                    "write it as browsers send it: {canonical:?} (no path, no trailing slash, no default port)"
+                ),
             ));
         }
     }

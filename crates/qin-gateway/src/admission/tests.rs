@@ -24,9 +24,13 @@ fn one_address_holds_at_most_its_cap_and_gets_room_back() {
         ledger.accept(ip(1), true).unwrap();
     }
     assert_eq!(ledger.accept(ip(1), true), Err(Refusal::AddressFull));
-    ledger.accept(ip(2), true).expect("another address is not held back");
+    ledger
+        .accept(ip(2), true)
+        .expect("another address is not held back");
     ledger.release_connection(ip(1), true);
-    ledger.accept(ip(1), true).expect("room again after a close");
+    ledger
+        .accept(ip(1), true)
+        .expect("room again after a close");
 }
 
 #[test]
@@ -44,11 +48,15 @@ fn the_process_ceiling_counts_connections_and_sockets() {
         "sockets stop at max_connections - http_reserve"
     );
     for i in 10..14 {
-        ledger.accept(ip(i), true).expect("room kept for plain HTTP");
+        ledger
+            .accept(ip(i), true)
+            .expect("room kept for plain HTTP");
     }
     assert_eq!(ledger.accept(ip(20), true), Err(Refusal::Full));
     ledger.release_socket(ip(0));
-    ledger.accept(ip(20), true).expect("a closed socket makes room");
+    ledger
+        .accept(ip(20), true)
+        .expect("a closed socket makes room");
 }
 
 #[test]
@@ -123,7 +131,11 @@ fn full_buckets_are_forgotten_so_the_map_stays_bounded() {
             .unwrap();
         ledger.release_socket(client);
     }
-    assert!(ledger.upgrades.len() <= 2 * PRUNE_FLOOR, "{}", ledger.upgrades.len());
+    assert!(
+        ledger.upgrades.len() <= 2 * PRUNE_FLOOR,
+        "{}",
+        ledger.upgrades.len()
+    );
     assert!(ledger.held.is_empty(), "closed sockets leave no entry");
 }
 
@@ -152,8 +164,12 @@ fn the_ceiling_stays_below_the_open_files_limit() {
 #[test]
 fn slots_give_back_what_they_hold() {
     let admission = Admission::new(limits());
-    let slots: Vec<_> = (0..3).map(|_| admission.accept(ip(1), true).unwrap()).collect();
+    let slots: Vec<_> = (0..3)
+        .map(|_| admission.accept(ip(1), true).unwrap())
+        .collect();
     assert!(admission.accept(ip(1), true).is_err());
     drop(slots);
-    let _again = admission.accept(ip(1), true).expect("room after the slots dropped");
+    let _again = admission
+        .accept(ip(1), true)
+        .expect("room after the slots dropped");
 }
