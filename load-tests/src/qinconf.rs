@@ -60,6 +60,8 @@ open_chats_per_shopper = 3
 per_address = 1000000
 upgrades_per_s = 1000000
 upgrade_burst = 1000000
+# A storm of arrivals on a loaded machine may take a while to say hello.
+hello_timeout_s = 60
 
 [[shops]]
 id = "afu"
