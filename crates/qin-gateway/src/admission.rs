@@ -3,6 +3,7 @@
 //! and websocket upgrades per address per second. A pure ledger behind one lock, and slots
 //! that give back what they hold when dropped.
 
+use crate::burst::Burst;
 use crate::rate::RateLimit;
 use qin_config::ConnectionsConfig;
 use std::collections::HashMap;
@@ -192,25 +193,28 @@ impl Ledger {
 
 /// The gateway's ledger, shared by the accept loop and the socket handlers; cheap to clone.
 #[derive(Debug, Clone)]
-pub(crate) struct Admission(Arc<Mutex<Ledger>>);
+pub(crate) struct Admission(Arc<Mutex<(Ledger, Burst)>>);
 
 impl Admission {
     pub fn new(limits: Limits) -> Self {
-        Self(Arc::new(Mutex::new(Ledger::new(limits))))
+        Self(Arc::new(Mutex::new((
+            Ledger::new(limits),
+            Burst::default(),
+        ))))
     }
 
-    fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
+    fn ledger(&self) -> std::sync::MutexGuard<'_, (Ledger, Burst)> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The limits in force.
     pub fn limits(&self) -> Limits {
-        self.ledger().limits
+        self.ledger().0.limits
     }
 
     /// Admits a TCP connection from `peer`; the slot gives it back when dropped.
     pub fn accept(&self, peer: IpAddr, per_address: bool) -> Result<ConnectionSlot, Refusal> {
-        self.ledger().accept(peer, per_address)?;
+        self.ledger().0.accept(peer, per_address)?;
         Ok(ConnectionSlot {
             admission: self.clone(),
             peer,
@@ -218,9 +222,26 @@ impl Admission {
         })
     }
 
-    /// Admits a websocket for `client`; the slot gives it back when dropped.
+    /// Admits a websocket for `client`; the slot gives it back when dropped. Reaching the
+    /// sockets' ceiling is logged (once per burst): the gateway is full.
     pub fn upgrade(&self, client: IpAddr, counted: bool) -> Result<SocketSlot, Refusal> {
-        self.ledger().upgrade(client, counted, Instant::now())?;
+        let now = Instant::now();
+        let mut guard = self.ledger();
+        let (ledger, full) = &mut *guard;
+        if let Err(why) = ledger.upgrade(client, counted, now) {
+            if why == Refusal::SocketsFull
+                && let Some(earlier) = full.note(now)
+            {
+                let sockets = ledger.limits.max_sockets;
+                tracing::warn!(
+                    sockets,
+                    earlier,
+                    "sockets refused: this gateway holds all it may"
+                );
+            }
+            return Err(why);
+        }
+        drop(guard);
         Ok(SocketSlot {
             admission: self.clone(),
             client,
@@ -240,6 +261,7 @@ impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         self.admission
             .ledger()
+            .0
             .release_connection(self.peer, self.per_address);
     }
 }
@@ -253,7 +275,7 @@ pub(crate) struct SocketSlot {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
-        self.admission.ledger().release_socket(self.client);
+        self.admission.ledger().0.release_socket(self.client);
     }
 }
 

@@ -6,6 +6,7 @@ mod admission;
 mod agent;
 mod api;
 mod auth;
+mod burst;
 mod catch_up;
 mod client;
 mod config_reload;
