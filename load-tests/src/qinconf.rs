@@ -58,6 +58,14 @@ open_chats_per_shopper = 3
 new_visitors_per_address = 0
 chats_per_address = 0
 
+[connections]
+# Every socket of a run comes from this machine: lift the per-address caps.
+per_address = 1000000
+upgrades_per_s = 1000000
+upgrade_burst = 1000000
+# A storm of arrivals on a loaded machine may take a while to say hello.
+hello_timeout_s = 60
+
 [[shops]]
 id = "afu"
 name = "阿芙精油"

@@ -2,11 +2,13 @@
 //! with `QIN_*` environment overrides for deployment settings.
 
 pub mod calendar;
+mod connections;
 mod env;
 mod login;
 mod shop;
 mod validate;
 
+pub use connections::{Cidr, ConnectionsConfig};
 pub use env::apply_env;
 pub use login::LoginConfig;
 pub use shop::{
@@ -60,6 +62,9 @@ pub struct Config {
     /// Login throttling and the bound on password checks.
     #[serde(default)]
     pub login: LoginConfig,
+    /// Connection ceilings, per-address caps, timeouts and trusted proxies.
+    #[serde(default)]
+    pub connections: ConnectionsConfig,
     /// The shops served.
     pub shops: Vec<ShopConfig>,
 }

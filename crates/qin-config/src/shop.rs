@@ -48,6 +48,10 @@ pub struct ShopConfig {
     /// empty: no image links.
     #[serde(default)]
     pub image_hosts: Vec<String>,
+    /// Storefront origins (`https://shop.example.com`) that may frame the widget and open
+    /// shopper sockets for this shop; the gateway's own origin always may.
+    #[serde(default)]
+    pub origins: Vec<String>,
 }
 
 fn default_chat_s() -> u32 {

@@ -4,6 +4,7 @@ use crate::{Config, ConfigError};
 use std::collections::HashSet;
 
 mod auto_reply;
+mod connections;
 mod login;
 mod phrases;
 mod routing;
@@ -57,6 +58,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         ));
     }
     login::check(&c.login)?;
+    connections::connections(&c.connections)?;
     if c.shops.is_empty() {
         return Err(invalid("shops", "at least one shop is needed"));
     }
@@ -136,6 +138,7 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
             qin_proto::image_url::check_image_host(host)
                 .map_err(|e| invalid(format!("{at}.image_hosts[{hi}]"), e.message))?;
         }
+        connections::origins(shop, &at)?;
         auto_reply::shop(shop, &at)?;
     }
     Ok(())

@@ -371,3 +371,96 @@ fn redis_ca_file_comes_from_the_file_or_the_environment() {
     .unwrap();
     assert!(config.server.redis_ca_file.is_none(), "empty means unset");
 }
+
+#[test]
+fn connection_limits_and_origins_are_checked_naming_the_key() {
+    let config = demo();
+    let c = &config.connections;
+    assert_eq!(c.max_connections, 0, "derived from the open-files limit");
+    assert!(c.http_reserve >= 1 && c.per_address >= 1);
+    assert!(c.trusted_proxies.is_empty());
+    assert!(
+        config.shops[0]
+            .origins
+            .iter()
+            .any(|o| o == "http://127.0.0.1:8080")
+    );
+    for (from, to, key) in [
+        (
+            "http_reserve = 64",
+            "http_reserve = 0",
+            "connections.http_reserve",
+        ),
+        (
+            "max_connections = 0",
+            "max_connections = 10",
+            "connections.max_connections",
+        ),
+        (
+            "per_address = 256",
+            "per_address = 0",
+            "connections.per_address",
+        ),
+        (
+            "upgrades_per_s = 10",
+            "upgrades_per_s = 0",
+            "connections.upgrades_per_s",
+        ),
+        (
+            "upgrade_burst = 100",
+            "upgrade_burst = 0",
+            "connections.upgrade_burst",
+        ),
+        (
+            "hello_timeout_s = 10",
+            "hello_timeout_s = 0",
+            "connections.hello_timeout_s",
+        ),
+        (
+            "header_timeout_s = 10",
+            "header_timeout_s = 301",
+            "connections.header_timeout_s",
+        ),
+        (
+            "body_timeout_s = 30",
+            "body_timeout_s = 0",
+            "connections.body_timeout_s",
+        ),
+        (
+            "trusted_proxies = []",
+            "trusted_proxies = [\"10.0.0.0/40\"]",
+            "trusted_proxies",
+        ),
+        (
+            "trusted_proxies = []",
+            "trusted_proxy = []",
+            "trusted_proxy",
+        ),
+    ] {
+        let text = DEMO.replace(from, to);
+        assert_ne!(text, DEMO, "{from} is not in the demo config");
+        let error = refused(&text);
+        assert!(error.contains(key), "{to}: {error}");
+    }
+    for bad in [
+        "https://shop.example.com/",
+        "https://shop.example.com/widget",
+        "https://shop.example.com:443",
+        "HTTPS://Shop.example.com",
+        "ftp://shop.example.com",
+        "shop.example.com",
+    ] {
+        let text = DEMO.replace(
+            "origins = [\"http://127.0.0.1:8080\"",
+            &format!("origins = [{bad:?}"),
+        );
+        let error = refused(&text);
+        assert!(error.contains("shops[0].origins[0]"), "{bad}: {error}");
+    }
+    let text = DEMO.replace(
+        "trusted_proxies = []",
+        "trusted_proxies = [\"10.0.0.0/8\", \"::1\", \"192.0.2.7\"]",
+    );
+    let config = Config::parse(&text, "test.toml").expect("proxies accepted");
+    assert!(config.connections.trusted_proxies[0].contains("10.9.8.7".parse().unwrap()));
+}

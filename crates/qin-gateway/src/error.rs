@@ -28,9 +28,15 @@ impl ApiError {
         self.code
     }
 
-    /// A request body that is not the JSON expected (400).
+    /// A request body that is not the JSON expected (400), or longer than the gateway
+    /// takes (413: the rejection knows which).
     pub fn bad_body(e: axum::extract::rejection::JsonRejection) -> Self {
-        Self::new(ErrorCode::BadFrame, e.body_text())
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::TooLarge
+        } else {
+            ErrorCode::BadFrame
+        };
+        Self::new(code, e.body_text())
     }
 
     /// A store failure, told to the client without internals.

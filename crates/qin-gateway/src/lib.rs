@@ -2,24 +2,31 @@
 //! console pages. Stateless: any number run behind a load balancer, sharing the store and bus.
 
 mod access;
+mod admission;
 mod agent;
 mod api;
 mod auth;
+mod burst;
 mod catch_up;
+mod client;
 mod config_reload;
 mod conn;
 mod conversation;
+mod deadline;
 mod error;
 mod flood;
 mod groups;
+mod headers;
 mod hub;
 mod login;
+mod origin;
 mod phrases;
 mod presence;
 mod profile;
 mod rate;
 mod routing;
 mod send;
+mod serve;
 #[cfg(test)]
 mod session_tests;
 mod shopper;
@@ -35,20 +42,26 @@ mod web;
 
 pub use auth::{Claims, TokenKind, Tokens, password_matches};
 pub use sign_out::follow_reloads;
-pub use socket::{CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
+pub use socket::{
+    CLOSE_GOING_AWAY, CLOSE_HELLO_TIMEOUT, CLOSE_ORIGIN_REFUSED, CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED,
+};
 pub use state::{GatewayState, Reload, Shops};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
-/// The gateway's routes.
+/// The gateway's routes, each answer with the security headers (`headers.rs`) and each
+/// request with the body deadline (`deadline.rs`).
 pub fn app(state: GatewayState) -> Router {
     Router::new()
         .route("/", get(web::index))
         .route("/widget.js", get(web::widget_js))
         .route("/widget.css", get(web::widget_css))
+        .route("/store.css", get(web::store_css))
         .route("/console", get(web::console))
         .route("/console.js", get(web::console_js))
         .route("/console.css", get(web::console_css))
@@ -59,6 +72,7 @@ pub fn app(state: GatewayState) -> Router {
         .route("/favicon.ico", get(web::favicon))
         .route("/supervisor", get(web::supervisor))
         .route("/supervisor.js", get(web::supervisor_js))
+        .route("/supervisor.css", get(web::supervisor_css))
         .route("/ws/shopper", get(socket::shopper))
         .route("/ws/agent", get(socket::agent))
         .route("/api/login", post(login::login))
@@ -88,29 +102,19 @@ pub fn app(state: GatewayState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(from_fn_with_state(
+            state.clone(),
+            deadline::request_deadline,
+        ))
+        .layer(from_fn_with_state(state.clone(), headers::secure))
         .with_state(state)
 }
 
-/// How long a stopping gateway waits for its sockets to say goodbye.
-const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Serves the gateway on `listener` until `state.shutdown` is cancelled. Then it stops
 /// accepting, tells every open socket to reconnect elsewhere (close code 1001), and waits
-/// (at most 10 s) until each has flushed its goodbye.
+/// (at most 10 s) until each has flushed its goodbye. Connections are admitted under
+/// `[connections]`: the process ceiling, per-address caps and timeouts (`serve.rs`).
 pub async fn serve(listener: TcpListener, state: GatewayState) -> std::io::Result<()> {
-    let shutdown = state.shutdown.clone();
-    let sockets = state.sockets.clone();
-    // The peer's address reaches handlers (the login throttle counts per client address).
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
-    sockets.close();
-    if tokio::time::timeout(DRAIN, sockets.wait()).await.is_err() {
-        tracing::warn!(
-            left = sockets.len(),
-            "sockets still open after the drain period"
-        );
-    }
-    Ok(())
+    let router = app(state.clone());
+    serve::run(listener, state, router).await
 }

@@ -143,7 +143,7 @@ pub async fn set(
 ) -> Result<(StatusCode, Json<ShownPhrase>), ApiError> {
     let Path((_, shortcut)) = path.map_err(|e| bad_request(e.body_text()))?;
     check_shortcut(&shortcut)?;
-    let Json(body) = body.map_err(|e| bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(ApiError::bad_body)?;
     let req = parse_body(body)?;
     check_phrase_text(&req.text, state.config.limits.max_body_chars)?;
     let owner = owner_for(&agent, req.scope)?;

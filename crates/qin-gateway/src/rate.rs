@@ -1,4 +1,5 @@
-//! A token bucket limiting how many frames one socket may send.
+//! A token bucket limiting how many frames one socket may send (and how many websockets one
+//! address may open).
 
 use tokio::time::Instant;
 
@@ -34,6 +35,14 @@ impl RateLimit {
         } else {
             false
         }
+    }
+
+    /// Whether the bucket would be full at `now`, so forgetting it changes nothing.
+    pub fn is_full(&self, now: Instant) -> bool {
+        self.last.is_none_or(|last| {
+            let refill = now.saturating_duration_since(last).as_secs_f64() * self.per_s;
+            self.tokens + refill >= self.burst
+        })
     }
 }
 

@@ -1,20 +1,29 @@
-//! The websocket loop every shopper and agent socket runs: hello first, then frames in,
-//! hub deliveries out, with size and rate limits, slow-consumer and shutdown handling.
+//! The websocket loop every shopper and agent socket runs: admitted at the upgrade (socket
+//! ceiling, per-address caps, staff origin), hello first and in time (a shopper's page origin
+//! checked against the shop), then frames in, hub deliveries out, with size and rate limits,
+//! slow-consumer and shutdown handling.
 
+use crate::admission::Refusal;
 use crate::agent::AgentSession;
+use crate::client::{ClientAddr, Peer};
 use crate::conn::Conn;
+use crate::error::ApiError;
 use crate::hub::{Next, Outbox, Outgoing};
+use crate::origin::Page;
 use crate::rate::RateLimit;
 use crate::shopper::ShopperSession;
 use crate::state::GatewayState;
+use axum::Extension;
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use qin_proto::{ClientFrame, ErrorCode, ProtoError, Role};
-use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Poll, ready};
+use tokio::time::Sleep;
 
 /// Close code sent when the gateway shuts down: reconnect (to any gateway) and `sync`.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
@@ -22,6 +31,12 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// Close code sent when `hello` is refused (bad token, unknown shop).
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
+/// Close code sent to a socket that sent no valid `hello` within
+/// `connections.hello_timeout_s`.
+pub const CLOSE_HELLO_TIMEOUT: u16 = 4002;
+/// Close code sent when the page that opened a shopper socket is not one of the shop's
+/// storefront `origins` (nor the gateway's own).
+pub const CLOSE_ORIGIN_REFUSED: u16 = 4004;
 /// Close code sent to an agent's console when she is signed out (logout, a supervisor,
 /// removed or disabled in the config): log in again.
 pub const CLOSE_SIGNED_OUT: u16 = 4003;
@@ -29,6 +44,8 @@ pub const CLOSE_SIGNED_OUT: u16 = 4003;
 const GOING_AWAY: &str = "gateway shutting down; reconnect";
 const TOO_SLOW: &str = "too slow to keep up; reconnect and sync";
 const SIGNED_OUT: &str = "signed out; log in again";
+const HELLO_LATE: &str = "no hello in time";
+const ORIGIN_REFUSED: &str = "this page may not chat with this shop";
 /// How long a closing socket may take to accept its close frame. One that stopped reading
 /// never will: it is dropped after this (its client sees 1006) so it holds nothing longer.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
@@ -37,18 +54,36 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 pub async fn shopper(
     ws: WebSocketUpgrade,
     State(state): State<GatewayState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, state, Role::Shopper, peer.ip())
+    let counted = peer.is_some_and(|Extension(p)| !p.proxy);
+    upgrade(
+        ws,
+        state,
+        Role::Shopper,
+        (client, counted),
+        Page::of(&headers),
+    )
 }
 
-/// `GET /ws/agent`.
+/// `GET /ws/agent`: only from the gateway's own pages when a browser opens it.
 pub async fn agent(
     ws: WebSocketUpgrade,
     State(state): State<GatewayState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, state, Role::Agent, peer.ip())
+    let page = Page::of(&headers);
+    if page.as_ref().is_some_and(|p| !p.same_origin()) {
+        tracing::debug!(%client, "staff socket from a foreign page refused");
+        let refused = ProtoError::new(ErrorCode::Forbidden, "staff sockets only from this site");
+        return ApiError::from(refused).into_response();
+    }
+    let counted = peer.is_some_and(|Extension(p)| !p.proxy);
+    upgrade(ws, state, Role::Agent, (client, counted), None)
 }
 
 /// Bytes tungstenite reads from the socket at a time; each socket keeps a buffer of this
@@ -56,7 +91,32 @@ pub async fn agent(
 /// larger one still arrives whole: the buffer grows to hold it, it just takes more reads.
 const READ_BUFFER: usize = 1024;
 
-fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role, client: IpAddr) -> Response {
+/// Admits and upgrades a socket of `role` for `client` (`counted`: its connection already
+/// counts against the client's address); `page` is checked at the shopper's `hello`.
+fn upgrade(
+    ws: WebSocketUpgrade,
+    state: GatewayState,
+    role: Role,
+    (client, counted): (std::net::IpAddr, bool),
+    page: Option<Page>,
+) -> Response {
+    let slot = match state.admission.upgrade(client, counted) {
+        Ok(slot) => slot,
+        Err(why) => {
+            tracing::debug!(%client, ?why, "socket refused");
+            let refused = match why {
+                Refusal::SocketsFull | Refusal::Full => ProtoError::new(
+                    ErrorCode::Unavailable,
+                    "this gateway holds all the sockets it can; retry later or elsewhere",
+                ),
+                Refusal::AddressFull | Refusal::TooFast => ProtoError::new(
+                    ErrorCode::RateLimited,
+                    "too many sockets from this address; retry later",
+                ),
+            };
+            return ApiError::from(refused).into_response();
+        }
+    };
     let limit = state.config.limits.max_frame_bytes;
     // Small buffers keep an idle socket cheap (axum's defaults cost ~130 KiB each). Frames a
     // little over the limit still arrive and get a `too_large` error; far larger ones (over
@@ -68,7 +128,12 @@ fn upgrade(ws: WebSocketUpgrade, state: GatewayState, role: Role, client: IpAddr
         .max_frame_size(limit * 4)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(run(socket, state, role, client))
+            let page = page.map(Box::new);
+            let task = run(socket, state, role, client, page);
+            sockets.track_future(async move {
+                task.await;
+                drop(slot);
+            })
         })
 }
 
@@ -89,9 +154,14 @@ fn run(
     socket: WebSocket,
     state: GatewayState,
     role: Role,
-    client: IpAddr,
+    client: std::net::IpAddr,
+    page: Option<Box<Page>>,
 ) -> impl Future<Output = ()> {
     let limits = &state.config.limits;
+    let hello_within = std::time::Duration::from_secs(state.config.connections.hello_timeout_s);
+    // Boxed and dropped after `hello`: a timer is large, and only new sockets need one.
+    let mut hello_by: Option<Pin<Box<Sleep>>> = Some(Box::pin(tokio::time::sleep(hello_within)));
+    let mut page = page;
     let outbox = Arc::new(Outbox::new(limits.outbox_frames));
     let mut rate = RateLimit::new(limits.frames_per_s, limits.frame_burst);
     let shutdown = state.shutdown.clone();
@@ -105,6 +175,7 @@ fn run(
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break Some((CLOSE_GOING_AWAY, GOING_AWAY)),
+                () = until(&mut hello_by) => break Some((CLOSE_HELLO_TIMEOUT, HELLO_LATE)),
                 received = outbox.recv() => match received {
                     Next::Killed => break Some((CLOSE_TOO_SLOW, TOO_SLOW)),
                     Next::Item(Outgoing::Frame(text)) => conn.replies.push(text),
@@ -122,9 +193,12 @@ fn run(
                         if !rate.allow(tokio::time::Instant::now()) {
                             let err = ProtoError::new(ErrorCode::RateLimited, "too many frames; slow down");
                             conn.error(&err, None);
-                        } else if let Err(refused) = Box::pin(handle(&mut conn, &mut session, role, &text)).await {
+                        } else if let Err(close) = Box::pin(handle(&mut conn, &mut session, role, &mut page, &text)).await {
                             flush(&mut socket, &mut conn.replies).await;
-                            break Some((CLOSE_UNAUTHORIZED, refused));
+                            break Some(close);
+                        }
+                        if session.is_some() {
+                            hello_by = None;
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
@@ -164,13 +238,24 @@ fn run(
     }
 }
 
-/// Handles one client text frame. `Err` means the socket must close (refused `hello`).
+/// Waits for `deadline`, forever if there is none.
+async fn until(deadline: &mut Option<Pin<Box<Sleep>>>) {
+    match deadline {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Handles one client text frame. `Err` is the close code and reason the socket must close
+/// with (a refused `hello`). `page` is the page that opened a shopper socket, checked
+/// against the shop at `hello`.
 async fn handle(
     conn: &mut Conn,
     session: &mut Option<Session>,
     role: Role,
+    page: &mut Option<Box<Page>>,
     text: &str,
-) -> Result<(), &'static str> {
+) -> Result<(), (u16, &'static str)> {
     let limits = conn.state.config.limits.frame_limits();
     let frame = match ClientFrame::parse(text, &limits) {
         Ok(frame) => frame,
@@ -182,6 +267,15 @@ async fn handle(
     let reference = frame_reference(&frame);
     let result = match (session.as_mut(), frame) {
         (None, ClientFrame::Hello { shop, token }) => {
+            if role == Role::Shopper
+                && let Some(from) = page.as_deref()
+                && let Some(config) = conn.state.shop(&shop)
+                && !from.may_chat_with(&config)
+            {
+                let refused = ProtoError::new(ErrorCode::Forbidden, ORIGIN_REFUSED);
+                conn.error(&refused, Some("hello".into()));
+                return Err((CLOSE_ORIGIN_REFUSED, ORIGIN_REFUSED));
+            }
             let started = match role {
                 Role::Agent => AgentSession::hello(conn, shop, token)
                     .await
@@ -193,11 +287,12 @@ async fn handle(
             match started {
                 Ok(s) => {
                     *session = Some(s);
+                    *page = None;
                     Ok(())
                 }
                 Err(e) if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::NotFound) => {
                     conn.error(&e, Some("hello".into()));
-                    return Err("hello refused");
+                    return Err((CLOSE_UNAUTHORIZED, "hello refused"));
                 }
                 Err(e) => Err(e),
             }
@@ -266,7 +361,7 @@ mod tests {
 
     fn future_size<F, Fut>(_: F) -> usize
     where
-        F: FnOnce(WebSocket, GatewayState, Role, IpAddr) -> Fut,
+        F: FnOnce(WebSocket, GatewayState, Role, std::net::IpAddr, Option<Box<Page>>) -> Fut,
     {
         size_of::<Fut>()
     }

@@ -1,5 +1,6 @@
 //! What every request and socket of a gateway shares: config, backends, hub, token keys.
 
+use crate::admission::{Admission, Limits};
 use crate::auth::Tokens;
 use crate::flood::Flood;
 use crate::hub::Hub;
@@ -49,6 +50,8 @@ pub struct Shared {
     pub(crate) shoppers: Presence<(ShopId, VisitorId)>,
     /// New visitors and opened chats counted per address and per shop.
     pub(crate) flood: Flood,
+    /// Who may connect: ceilings and per-address counts.
+    pub(crate) admission: Admission,
 }
 
 impl std::ops::Deref for GatewayState {
@@ -80,6 +83,7 @@ impl GatewayState {
         let shops = Shops::default();
         shops.replace(&config.shops);
         let login = login::Guard::new(&config.login);
+        let limits = Limits::new(&config.connections, crate::admission::open_files_limit());
         let shared = Shared {
             flood: Flood::new(&config.limits),
             hub: Hub::new(bus.clone(), store.clone()),
@@ -93,6 +97,7 @@ impl GatewayState {
             shops,
             agents: Presence::default(),
             shoppers: Presence::default(),
+            admission: Admission::new(limits),
         };
         Self {
             shared: Arc::new(shared),
@@ -144,6 +149,16 @@ impl Shops {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(id)
             .cloned()
+    }
+
+    /// Every shop in force.
+    pub(crate) fn all(&self) -> Vec<Arc<ShopConfig>> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn len(&self) -> usize {

@@ -45,6 +45,7 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
         auto_reply: Default::default(),
         phrases: Vec::new(),
         image_hosts: Vec::new(),
+        origins: Vec::new(),
         routing: Default::default(),
         hours: Default::default(),
         profiles: Vec::new(),

@@ -17,7 +17,7 @@ mod test_ca;
 mod ws_client;
 
 pub use eventually::{Outcome, eventually, poll_until};
-pub use http::{HttpResponse, http};
+pub use http::{HttpRequest, HttpResponse, connect_from, http};
 pub use ledger::{Counters, LogEntry, check_log, fetch_log};
 pub use party::{ChatParty, Side};
 pub use process::{QinProcess, tcp_established};

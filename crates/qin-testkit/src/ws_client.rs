@@ -40,26 +40,48 @@ impl WsClient {
     /// Connects to `url` from the local address `from` (e.g. `127.0.0.2`: any 127.x address is
     /// this machine's), so a test can be several clients on different addresses.
     pub async fn connect_from(url: &str, from: std::net::IpAddr) -> Self {
-        let work = async {
-            let uri: tokio_tungstenite::tungstenite::http::Uri = url.parse()?;
-            let host = uri.host().unwrap_or("127.0.0.1");
-            let server: std::net::SocketAddr =
-                format!("{host}:{}", uri.port_u16().unwrap_or(80)).parse()?;
-            let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.bind((from, 0).into())?;
-            let stream = socket.connect(server).await?;
-            let (ws, _) =
-                tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
-            Ok::<_, Box<dyn std::error::Error>>(ws)
-        };
-        let ws = tokio::time::timeout(WAIT, work)
+        Self::try_connect(url, &[], Some(from))
             .await
-            .unwrap_or_else(|_| panic!("connect to {url} from {from} timed out"))
-            .unwrap_or_else(|e| panic!("connect to {url} from {from}: {e}"));
-        Self {
+            .unwrap_or_else(|status| panic!("connect to {url} from {from}: status {status}"))
+    }
+
+    /// Connects to `url` with extra request `headers` (an `Origin`, say), from local address
+    /// `from` if given. `Err` is the HTTP status of a refused upgrade, or 0 if the connection
+    /// failed in another way (closed at once, say).
+    pub async fn try_connect(
+        url: &str,
+        headers: &[(&str, &str)],
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Self, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+        let mut request = url.into_client_request().expect("a ws:// URL");
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("header name");
+            let value = HeaderValue::from_str(value).expect("header value");
+            request.headers_mut().insert(name, value);
+        }
+        let authority = request.uri().authority().expect("host:port").to_string();
+        let work = async {
+            let stream = crate::http::connect_from(from, &authority)
+                .await
+                .map_err(|_| 0_u16)?;
+            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(response) => {
+                        response.status().as_u16()
+                    }
+                    _ => 0,
+                })
+        };
+        let (ws, _) = tokio::time::timeout(WAIT, work)
+            .await
+            .unwrap_or_else(|_| panic!("connect to {url} timed out"))?;
+        Ok(Self {
             ws,
             backlog: VecDeque::new(),
-        }
+        })
     }
 
     /// Sends a JSON value as a text frame.

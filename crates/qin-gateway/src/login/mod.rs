@@ -13,22 +13,22 @@
 
 mod audit;
 mod check;
-mod peer;
 mod throttle;
 
 use crate::auth::{Claims, TokenKind};
+use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::state::{GatewayState, now_ms};
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
 use check::Checker;
 use qin_config::LoginConfig;
 use qin_proto::{AgentId, ErrorCode, Party, Role, ShopId};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use throttle::{Policy, Throttle, Verdict, address_key, retry_after_s};
@@ -123,11 +123,10 @@ impl Guard {
 /// `POST /api/login`: an agent's id and password for a signed token.
 pub async fn login(
     State(state): State<GatewayState>,
-    peer: ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, Response> {
     let Json(req) = body.map_err(|e| ApiError::bad_body(e).into_response())?;
-    let ip = peer::client_addr(&peer);
     let addr = address_key(ip);
     let key = (req.shop.clone(), req.agent.clone());
     let guard = &state.login;

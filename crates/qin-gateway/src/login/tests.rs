@@ -30,7 +30,7 @@ async fn try_shop(
     agent: &str,
     password: &str,
 ) -> (StatusCode, Option<u64>) {
-    let peer = ConnectInfo(SocketAddr::new(ip.parse().unwrap(), 40_000));
+    let peer = ClientAddr(ip.parse().unwrap());
     let request = LoginRequest {
         shop: ShopId::parse(shop).unwrap(),
         agent: AgentId::parse(agent).unwrap(),

@@ -48,6 +48,10 @@ async function newPage(name) {
   context.setDefaultNavigationTimeout(TIMEOUT_MS);
   const page = await context.newPage();
   page.on('pageerror', (e) => jsErrors.push(`${name}: ${e.message}`));
+  // What the pages' Content-Security-Policy blocks is logged, not thrown: count it as an error.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(m.text())) jsErrors.push(`${name}: ${m.text()}`);
+  });
   page.on('response', (r) => { if (r.status() === 404) missing.push(`${name}: ${r.url()}`); });
   pages.set(name, page);
   return page;
@@ -241,7 +245,7 @@ async function run() {
     await agent.getByTestId('login-view').waitFor();
   });
 
-  await step('no JavaScript errors on any page', async () => {
+    await step('no JavaScript errors or CSP violations on any page', async () => {
     if (jsErrors.length) throw new Error(jsErrors.join('\n'));
   });
 

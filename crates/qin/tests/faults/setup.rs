@@ -17,8 +17,8 @@ pub const PASSWORD: &str = "qin-demo";
 pub const GROUP: &str = "lady";
 
 /// The demo config with `agents` extra agents `t00`, `t01`, … in [`GROUP`] taking
-/// `max_chats` each, no practical rate or flood limit, logins that wait for their password
-/// check, and `outbox_frames` per socket.
+/// `max_chats` each, no practical rate, flood or per-address limit, logins that wait for
+/// their password check, and `outbox_frames` per socket.
 pub fn config_text(agents: usize, max_chats: u32, outbox_frames: usize) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/qin.toml");
     let demo = std::fs::read_to_string(path).expect("demo config");
@@ -41,7 +41,11 @@ pub fn config_text(agents: usize, max_chats: u32, outbox_frames: usize) -> Strin
         )
         .replace("chats_per_address = 60", "chats_per_address = 0")
         // Many agents log in at once on a loaded machine: wait for a password check.
-        .replace("check_wait_ms = 2000", "check_wait_ms = 60000");
+        .replace("check_wait_ms = 2000", "check_wait_ms = 60000")
+        // Thousands of sockets from this one address.
+        .replace("per_address = 256", "per_address = 100000")
+        .replace("upgrades_per_s = 10", "upgrades_per_s = 100000")
+        .replace("upgrade_burst = 100", "upgrade_burst = 100000");
     for i in 0..agents {
         text.push_str(&format!(
             "\n[[shops.agents]]\nid = \"{}\"\nname = \"测试{i}\"\ngroup = \"{GROUP}\"\nmax_chats = {max_chats}\n{hash}\n",
