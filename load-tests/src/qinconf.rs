@@ -16,6 +16,13 @@ pub fn agent_id(i: usize) -> String {
     format!("a{i:04}")
 }
 
+/// What shoppers of `shop` know the `i`-th generated agent by (her handle).
+pub fn agent_handle(shop: &str, i: usize) -> String {
+    let shop = qin_proto::ShopId::parse(shop).expect("a shop id");
+    let agent = qin_proto::AgentId::parse(agent_id(i)).expect("an agent id");
+    qin_config::agent_handle(&shop, &agent, DEMO_HASH).to_string()
+}
+
 /// The `i`-th generated agent's persona group.
 pub fn agent_group(i: usize) -> &'static str {
     GROUPS[i % GROUPS.len()]

@@ -4,12 +4,14 @@
 pub mod calendar;
 mod connections;
 mod env;
+mod handle;
 mod login;
 mod shop;
 mod validate;
 
 pub use connections::{Cidr, ConnectionsConfig};
 pub use env::apply_env;
+pub use handle::agent_handle;
 pub use login::LoginConfig;
 pub use shop::{
     AgentConfig, AutoReplyConfig, GroupConfig, HoldingMessage, HoursConfig, KeywordRule,

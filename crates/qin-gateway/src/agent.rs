@@ -24,6 +24,7 @@ pub(crate) struct SignedOut;
 pub(crate) struct AgentSession {
     shop: Arc<ShopConfig>,
     agent: AgentConfig,
+    /// Her party in chat frames: name and handle (`ShopConfig::agent_party`).
     party: Party,
     /// When her token was issued: a sign-out before it is not for this console.
     logged_in_at: Millis,
@@ -52,11 +53,7 @@ impl AgentSession {
             .await
             .map_err(store_error)?
             .ok_or_else(unauthorized)?;
-        let party = Party {
-            role: Role::Agent,
-            id: agent.id.to_string(),
-            name: agent.name.clone(),
-        };
+        let party = shop.agent_party(&agent.id);
         conn.staff = true;
         conn.follow(topic::agent(&shop_id, &agent.id), TopicKind::Events)
             .await?;
@@ -284,9 +281,15 @@ impl AgentSession {
                 format!("conversation {conv} is closed"),
             ));
         }
+        // Staff and the router know her by her login name (the handle is for shoppers).
+        let by = Party {
+            role: Role::Agent,
+            id: self.agent.id.to_string(),
+            name: self.agent.name.clone(),
+        };
         let request = RouterRequest::Transfer {
             conv,
-            by: self.party.clone(),
+            by,
             to_agent,
             to_group,
             note,

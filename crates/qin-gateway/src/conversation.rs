@@ -12,17 +12,9 @@ use qin_proto::{
 };
 use qin_store::{Conversation, NewMessage};
 
-/// The assigned agent of `conv` as a party, named from the config.
+/// The assigned agent of `conv` as a party (name and handle, see `ShopConfig::agent_party`).
 pub(crate) fn agent_party(shop: &ShopConfig, conv: &Conversation) -> Option<Party> {
-    let id = conv.agent.as_ref()?;
-    let name = shop
-        .agent(id)
-        .map_or_else(|| id.to_string(), |a| a.name.clone());
-    Some(Party {
-        role: Role::Agent,
-        id: id.to_string(),
-        name,
-    })
+    Some(shop.agent_party(conv.agent.as_ref()?))
 }
 
 /// The conversation as its parties see it, with its log's end.

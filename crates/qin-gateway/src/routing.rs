@@ -66,21 +66,25 @@ pub(crate) fn takes_chats(agent: &AgentConfig) -> bool {
     agent.max_chats > 0
 }
 
-/// The agent a shopper may follow: configured in the shop and taking chats (`not_found`).
+/// The agent a shopper may follow, named by her handle: configured in the shop and taking
+/// chats (`not_found`).
 pub(crate) fn followable<'a>(
     shop: &'a ShopConfig,
-    agent: &AgentId,
+    handle: &AgentId,
 ) -> Result<&'a AgentConfig, ProtoError> {
-    shop.agent(agent)
+    shop.agent_by_handle(handle)
         .filter(|a| takes_chats(a))
-        .ok_or_else(|| ProtoError::new(ErrorCode::NotFound, format!("no agent {agent}")))
+        .ok_or_else(|| ProtoError::new(ErrorCode::NotFound, format!("no agent {handle}")))
 }
 
-/// Stored follows as shown to the shopper: only agents who can still be followed.
+/// Stored follows (login names) as shown to the shopper: the handles of the agents who can
+/// still be followed.
 pub(crate) fn shown_following(shop: &ShopConfig, stored: Vec<AgentId>) -> Vec<AgentId> {
     stored
-        .into_iter()
-        .filter(|a| followable(shop, a).is_ok())
+        .iter()
+        .filter_map(|id| shop.agent(id))
+        .filter(|a| takes_chats(a))
+        .map(|a| shop.agent_handle(a))
         .collect()
 }
 
@@ -143,19 +147,22 @@ mod tests {
     }
 
     #[test]
-    fn only_agents_who_take_chats_can_be_followed() {
+    fn only_agents_who_take_chats_can_be_followed_by_their_handle() {
         let shop = shop();
-        assert!(followable(&shop, &agent("anhong")).is_ok());
+        let handle = |id: &str| shop.agent_handle(shop.agent(&agent(id)).unwrap());
         assert_eq!(
-            followable(&shop, &agent("nobody")).unwrap_err().code,
-            ErrorCode::NotFound
+            followable(&shop, &handle("anhong")).unwrap().id,
+            agent("anhong")
         );
-        assert_eq!(
-            followable(&shop, &agent("boss")).unwrap_err().code,
-            ErrorCode::NotFound
-        );
+        for refused in [agent("anhong"), agent("nobody"), handle("boss")] {
+            assert_eq!(
+                followable(&shop, &refused).unwrap_err().code,
+                ErrorCode::NotFound,
+                "{refused}: login names, strangers and supervisors who take no chats"
+            );
+        }
         let shown = shown_following(&shop, vec![agent("boss"), agent("gone"), agent("pili")]);
-        assert_eq!(shown, vec![agent("pili")]);
+        assert_eq!(shown, vec![handle("pili")]);
     }
 
     #[test]

@@ -246,6 +246,14 @@ async fn the_agents_reply_reaches_the_shopper_and_her_note_does_not() {
         "{got}"
     );
     assert!(shopper_box.is_empty());
+    // She knows the agent by name and handle, never by the login name.
+    let shop = gw.state.shop(&ShopId::parse("afu").unwrap()).unwrap();
+    let handle = shop.agent_handle(shop.agent(&AgentId::parse("anhong").unwrap()).unwrap());
+    assert_eq!(
+        got["from"],
+        json!({"role": "agent", "id": handle.as_str(), "name": "安红"})
+    );
+    assert!(!got.to_string().contains("anhong"), "{got}");
 
     // A retried send is acked with its seq and stored once.
     let again =

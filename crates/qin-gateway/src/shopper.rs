@@ -287,12 +287,19 @@ impl ShopperSession {
                 format!("no persona group {group}"),
             ));
         }
-        if let Some(a) = agent.as_ref().filter(|a| self.shop.agent(a).is_none()) {
-            return Err(ProtoError::new(
-                ErrorCode::NotFound,
-                format!("no agent {a}"),
-            ));
-        }
+        // The shopper names the agent by her handle; the router and the store by her id.
+        let agent = match agent {
+            Some(handle) => match self.shop.agent_by_handle(&handle) {
+                Some(a) => Some(a.id.clone()),
+                None => {
+                    return Err(ProtoError::new(
+                        ErrorCode::NotFound,
+                        format!("no agent {handle}"),
+                    ));
+                }
+            },
+            None => None,
+        };
         let state = conn.state.clone();
         let open = state
             .store

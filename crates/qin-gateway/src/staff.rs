@@ -14,6 +14,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct StaffEntry {
     id: AgentId,
+    /// What shoppers know the agent by (`agent.id` in chat frames).
+    handle: AgentId,
     name: String,
     group: GroupId,
     status: AgentStatus,
@@ -55,6 +57,7 @@ pub async fn staff(
         .iter()
         .map(|a| StaffEntry {
             id: a.id.clone(),
+            handle: shop.agent_handle(a),
             name: a.name.clone(),
             group: a.group.clone(),
             status: statuses.get(&a.id).copied().unwrap_or_default(),

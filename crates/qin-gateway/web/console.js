@@ -483,7 +483,7 @@ function renderTransfer(chat) {
   const options = [
     ...state.staff.groups.map((g) => [`group:${g.id}`, `组 group · ${g.name}`]),
     ...state.staff.agents
-      .filter((a) => a.id !== state.me?.id && a.max_chats > 0)
+      .filter((a) => a.handle !== state.me?.id && a.max_chats > 0) // me: my handle, from `welcome`
       .map((a) => [`agent:${a.id}`, `客服 agent · ${a.name} (${a.group}, ${a.status})`]),
   ];
   const key = options.map(([v]) => v).join();

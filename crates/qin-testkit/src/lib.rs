@@ -1,10 +1,11 @@
 //! Test helpers for Qin: private `redis-server` instances (with passwords, ACL users or TLS
 //! from a throwaway CA), unique key prefixes, a websocket client that speaks Qin's protocol
 //! with a timeout on every wait, polling with a deadline (`eventually`), temporary
-//! directories, and for fault tests a self-recovering chat party that counts what it lost,
+//! directories, agents' handles, and for fault tests a self-recovering chat party that counts what it lost,
 //! `qin serve` child processes and latency percentiles.
 
 mod eventually;
+mod handles;
 mod http;
 mod ledger;
 mod party;
@@ -17,6 +18,7 @@ mod test_ca;
 mod ws_client;
 
 pub use eventually::{Outcome, eventually, poll_until};
+pub use handles::{demo_handle, handle_in};
 pub use http::{HttpRequest, HttpResponse, connect_from, http};
 pub use ledger::{Counters, LogEntry, check_log, fetch_log};
 pub use party::{ChatParty, Side};

@@ -21,7 +21,7 @@ async fn shopper_and_agent_chat_end_to_end() {
 
     let conv = open(&mut shopper, "lady").await;
     let assigned = conversation_state(&mut shopper, &conv, "assigned").await;
-    assert_eq!(assigned["agent"]["id"], "anhong");
+    assert_eq!(assigned["agent"]["id"], handle_of("anhong"));
     let greeting = shopper
         .recv_where(|f| f["type"] == "message" && f["from"]["role"] == "bot")
         .await

@@ -98,7 +98,7 @@ async fn a_node_restarted_on_its_data_directory_loses_nothing() {
     assert_eq!(convs.len(), 1, "{welcome}");
     assert_eq!(convs[0]["conv"], conv.as_str());
     assert_eq!(convs[0]["state"], "assigned");
-    assert_eq!(convs[0]["agent"]["id"], "anhong");
+    assert_eq!(convs[0]["agent"]["id"], handle_of("anhong"));
     assert_eq!(convs[0]["last_seq"], last_seq);
 
     let (after, synced) = sync(&mut widget, &conv, 0, &epoch).await;

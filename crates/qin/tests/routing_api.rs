@@ -168,7 +168,8 @@ async fn following(ws: &mut WsClient) -> Vec<String> {
 /// Proves every frame sent so far was handled without an error: a `follow` round trip
 /// after them (frames of one socket are handled in order).
 async fn no_error_so_far(ws: &mut WsClient) {
-    ws.send(json!({"type": "follow", "agent": "anhong"})).await;
+    ws.send(json!({"type": "follow", "agent": handle_of("anhong")}))
+        .await;
     ws.recv_type("following").await;
     assert!(
         !ws.received(|f| f["type"] == "error"),
@@ -181,27 +182,38 @@ async fn shoppers_follow_and_unfollow_agents() {
     let gw = Gateway::start().await;
     let (mut ws, welcome) = shopper(gw.addr, None).await;
     assert!(welcome.get("following").is_none(), "{welcome}");
-    ws.send(json!({"type": "follow", "agent": "xiaoya"})).await;
-    assert_eq!(following(&mut ws).await, ["xiaoya"]);
-    ws.send(json!({"type": "follow", "agent": "dazhuang"}))
+    ws.send(json!({"type": "follow", "agent": handle_of("xiaoya")}))
         .await;
-    assert_eq!(following(&mut ws).await, ["xiaoya", "dazhuang"]);
-    ws.send(json!({"type": "follow", "agent": "xiaoya"})).await;
+    assert_eq!(following(&mut ws).await, [handle_of("xiaoya")]);
+    ws.send(json!({"type": "follow", "agent": handle_of("dazhuang")}))
+        .await;
     assert_eq!(
         following(&mut ws).await,
-        ["xiaoya", "dazhuang"],
+        [handle_of("xiaoya"), handle_of("dazhuang")]
+    );
+    ws.send(json!({"type": "follow", "agent": handle_of("xiaoya")}))
+        .await;
+    assert_eq!(
+        following(&mut ws).await,
+        [handle_of("xiaoya"), handle_of("dazhuang")],
         "again is a no-op"
     );
 
     let token = welcome["token"].as_str().unwrap();
     let (mut again, welcome) = shopper(gw.addr, Some(token)).await;
-    assert_eq!(welcome["following"], json!(["xiaoya", "dazhuang"]));
+    assert_eq!(
+        welcome["following"],
+        json!([handle_of("xiaoya"), handle_of("dazhuang")])
+    );
     again
-        .send(json!({"type": "unfollow", "agent": "xiaoya"}))
+        .send(json!({"type": "unfollow", "agent": handle_of("xiaoya")}))
         .await;
-    assert_eq!(following(&mut again).await, ["dazhuang"]);
+    assert_eq!(following(&mut again).await, [handle_of("dazhuang")]);
 
-    for agent in ["nobody", SUPERVISOR] {
+    // Strangers, login names (shoppers know agents by their handle) and a supervisor who
+    // takes no chats.
+    let boss = qin_testkit::handle_in(&routing_config(), "afu", SUPERVISOR);
+    for agent in ["nobody", "xiaoya", boss.as_str()] {
         let code = refused(&mut again, json!({"type": "follow", "agent": agent})).await;
         assert_eq!(code, "not_found", "follow {agent}");
         let code = refused(&mut again, json!({"type": "unfollow", "agent": agent})).await;
@@ -218,7 +230,11 @@ async fn shoppers_follow_and_unfollow_agents() {
 
     let (mut agent, welcome) = console(gw.addr, "anhong").await;
     assert!(welcome.get("following").is_none());
-    let code = refused(&mut agent, json!({"type": "follow", "agent": "xiaoya"})).await;
+    let code = refused(
+        &mut agent,
+        json!({"type": "follow", "agent": handle_of("xiaoya")}),
+    )
+    .await;
     assert_eq!(code, "forbidden");
     gw.node.stop().await;
 }
@@ -595,7 +611,7 @@ async fn a_transfer_moves_the_chat_with_a_note_for_agents_only() {
     let conv = open(&mut shopper_ws, "lady").await;
     let assigned = conversation_state(&mut shopper_ws, &conv, "assigned").await;
     // Whoever got it hands it to the other.
-    let (from, to, mut old, mut new) = if assigned["agent"]["id"] == "anhong" {
+    let (from, to, mut old, mut new) = if assigned["agent"]["id"] == handle_of("anhong") {
         ("anhong", "xiaoya", anhong, xiaoya)
     } else {
         ("xiaoya", "anhong", xiaoya, anhong)
@@ -617,7 +633,7 @@ async fn a_transfer_moves_the_chat_with_a_note_for_agents_only() {
         json!({"from": from, "reason": "transfer", "note": "要发票"})
     );
     let moved = shopper_ws
-        .recv_where(|f| f["type"] == "conversation" && f["agent"]["id"] == to)
+        .recv_where(|f| f["type"] == "conversation" && f["agent"]["id"] == handle_of(to))
         .await
         .expect("the shopper sees the new agent");
     assert!(
@@ -683,28 +699,33 @@ async fn a_followed_agent_gets_the_next_chat_and_a_busy_one_is_offered() {
     let (mut xiaoya, _) = online_agent(addr, "xiaoya").await;
 
     let (mut fan, _) = shopper(addr, None).await;
-    fan.send(json!({"type": "follow", "agent": "xiaoya"})).await;
-    assert_eq!(following(&mut fan).await, ["xiaoya"]);
+    fan.send(json!({"type": "follow", "agent": handle_of("xiaoya")}))
+        .await;
+    assert_eq!(following(&mut fan).await, [handle_of("xiaoya")]);
     let first = open(&mut fan, "lady").await;
     let assigned = conversation_state(&mut fan, &first, "assigned").await;
-    assert_eq!(assigned["agent"]["id"], "xiaoya", "the fan's favourite");
+    assert_eq!(
+        assigned["agent"]["id"],
+        handle_of("xiaoya"),
+        "the fan's favourite"
+    );
     xiaoya.recv_type("assigned").await;
 
     // xiaoya is full now: a second fan is offered to wait for her or take anyone.
     let (mut second, _) = shopper(addr, None).await;
     second
-        .send(json!({"type": "follow", "agent": "xiaoya"}))
+        .send(json!({"type": "follow", "agent": handle_of("xiaoya")}))
         .await;
     following(&mut second).await;
     let conv = open(&mut second, "lady").await;
     let waiting = conversation_state(&mut second, &conv, "waiting_agent").await;
-    assert_eq!(waiting["agent"]["id"], "xiaoya", "{waiting}");
+    assert_eq!(waiting["agent"]["id"], handle_of("xiaoya"), "{waiting}");
     assert_eq!(waiting["position"], 1, "{waiting}");
     second
         .send(json!({"type": "choose", "conv": conv, "choice": "any_agent"}))
         .await;
     let assigned = conversation_state(&mut second, &conv, "assigned").await;
-    assert_eq!(assigned["agent"]["id"], "anhong");
+    assert_eq!(assigned["agent"]["id"], handle_of("anhong"));
     node.stop().await;
 }
 
@@ -714,15 +735,16 @@ async fn a_picked_group_beats_a_followed_agent_of_another_group() {
     let (_anhong, _) = online_agent(addr, "anhong").await;
     let (_shasha, _) = online_agent(addr, "shasha").await;
     let (mut fan, _) = shopper(addr, None).await;
-    fan.send(json!({"type": "follow", "agent": "anhong"})).await;
-    assert_eq!(following(&mut fan).await, ["anhong"]);
+    fan.send(json!({"type": "follow", "agent": handle_of("anhong")}))
+        .await;
+    assert_eq!(following(&mut fan).await, [handle_of("anhong")]);
 
     // She follows 安红 of 淑女组 but picks 小清新: a 小清新 agent, 小清新's greeting.
     let conv = open(&mut fan, "fresh").await;
     let assigned = conversation_state(&mut fan, &conv, "assigned").await;
     assert_eq!(
         (&assigned["agent"]["id"], &assigned["group"]),
-        (&json!("shasha"), &json!("fresh")),
+        (&json!(handle_of("shasha")), &json!("fresh")),
         "{assigned}"
     );
     fan.send(json!({"type": "close", "conv": conv})).await;
@@ -733,7 +755,7 @@ async fn a_picked_group_beats_a_followed_agent_of_another_group() {
     let opened = fan.recv_type("conversation").await;
     let conv = opened["conv"].as_str().unwrap().to_owned();
     let assigned = conversation_state(&mut fan, &conv, "assigned").await;
-    assert_eq!(assigned["agent"]["id"], "anhong", "{assigned}");
+    assert_eq!(assigned["agent"]["id"], handle_of("anhong"), "{assigned}");
     node.stop().await;
 }
 

@@ -157,7 +157,7 @@ async fn a_reload_that_disables_an_agent_signs_her_out_and_moves_her_chats() {
     let conv = open(&mut widget, "lady").await;
     let assigned = conversation_state(&mut widget, &conv, "assigned").await;
     // The router may pick either: make sure the chat is 安红's before she goes.
-    if assigned["agent"]["id"] != "anhong" {
+    if assigned["agent"]["id"] != handle_of("anhong") {
         let boss = login(addr, "zhuguan").await;
         let res = http(
             &addr.to_string(),
@@ -169,7 +169,7 @@ async fn a_reload_that_disables_an_agent_signs_her_out_and_moves_her_chats() {
         .await;
         assert_eq!(res.status, 200, "{}", res.body);
         widget
-            .recv_where(|f| f["type"] == "conversation" && f["agent"]["id"] == "anhong")
+            .recv_where(|f| f["type"] == "conversation" && f["agent"]["id"] == handle_of("anhong"))
             .await
             .expect("the chat is hers");
     }
@@ -201,7 +201,9 @@ async fn a_reload_that_disables_an_agent_signs_her_out_and_moves_her_chats() {
     // Her chat goes to the colleague who is still there.
     widget
         .recv_where(|f| {
-            f["type"] == "conversation" && f["conv"] == conv && f["agent"]["id"] == "xiaoya"
+            f["type"] == "conversation"
+                && f["conv"] == conv
+                && f["agent"]["id"] == handle_of("xiaoya")
         })
         .await
         .expect("her chat moves to 小雅");

@@ -16,7 +16,7 @@ impl ShopperPlan {
         let fan = (i as f64 * 0.618_034).fract() < spec.fan_share;
         let open = if fan {
             let a = (i * 7919) % spec.agents;
-            serde_json::json!({"type": "open", "group": qinconf::agent_group(a), "agent": qinconf::agent_id(a)})
+            serde_json::json!({"type": "open", "group": qinconf::agent_group(a), "agent": qinconf::agent_handle(&target.shop, a)})
         } else {
             serde_json::json!({"type": "open", "group": qinconf::GROUPS[(i * 31 / 7) % 4]})
         };

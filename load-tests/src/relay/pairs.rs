@@ -44,7 +44,7 @@ pub(super) async fn connect_pair(target: &Target, i: usize) -> anyhow::Result<(W
                 None,
             )
             .await?;
-            let open = serde_json::json!({"type": "open", "group": qinconf::agent_group(i), "agent": agent_id});
+            let open = serde_json::json!({"type": "open", "group": qinconf::agent_group(i), "agent": qinconf::agent_handle(&target.shop, i)});
             shopper.send(Message::text(open.to_string())).await?;
             let conv = client::wait_for(&mut shopper, |t| {
                 let f = client::parse(t)?;

@@ -48,7 +48,10 @@ pub struct LoginRequest {
 #[derive(Debug, Serialize)]
 pub struct LoginResponse {
     token: String,
+    /// The agent, by her login name.
     agent: Party,
+    /// What shoppers know her by (`agent.id` in their frames), see `ShopConfig::agent_handle`.
+    handle: AgentId,
     expires_in: u64,
 }
 
@@ -146,8 +149,9 @@ pub async fn login(
     if let Some((what, left)) = guard.locked(&key, addr) {
         return Err(locked(what, left));
     }
-    let agent = state
-        .shop(&req.shop)
+    let shop = state.shop(&req.shop);
+    let agent = shop
+        .as_ref()
         .and_then(|shop| shop.agent(&req.agent).cloned())
         .filter(|agent| !agent.disabled);
     let hash = agent.as_ref().map(|a| a.password_hash.clone());
@@ -185,8 +189,10 @@ pub async fn login(
         exp: now + ttl as i64 * 1000,
         iat: now,
     });
+    let handle = shop.map_or_else(|| agent.id.clone(), |shop| shop.agent_handle(&agent));
     Ok(Json(LoginResponse {
         token,
+        handle,
         agent: Party {
             role: Role::Agent,
             id: agent.id.to_string(),

@@ -250,7 +250,13 @@ async fn an_online_agent_gets_the_chat() {
     let view = conversation_frame(&mut conv_topic).await;
     assert_eq!(view.state, ConvState::Assigned);
     let party = view.agent.as_ref().expect("agent party");
-    assert_eq!((party.role, party.id.as_str()), (Role::Agent, "an"));
+    // Shoppers see her handle, not her login name.
+    let an = h.shop.agent(&agent("an")).expect("agent an");
+    let handle = h.shop.agent_handle(an);
+    assert_eq!(
+        (party.role, party.id.as_str()),
+        (Role::Agent, handle.as_str())
+    );
     assert_eq!(party.name, "Agent an");
     assert_eq!(view.shopper.as_ref().map(|s| s.id.as_str()), Some("v-c1"));
 
@@ -392,11 +398,12 @@ async fn a_router_taking_over_tells_again_where_held_chats_stand() {
         .await
         .expect("subscribe");
 
+    let handle = cfg.agent_handle(cfg.agent(&agent("an")).expect("agent an"));
     let (h, _) = Harness::start_on(cfg, store, bus).await;
     let view = conversation_frame(&mut parties).await;
     assert_eq!(
         (view.state, view.agent.map(|a| a.id)),
-        (ConvState::Assigned, Some("an".into()))
+        (ConvState::Assigned, Some(handle.to_string()))
     );
     match json::<AgentEvent>(&next(&mut console).await) {
         AgentEvent::Assigned {

@@ -15,6 +15,11 @@ pub fn demo_config() -> Config {
     config
 }
 
+/// What shoppers know the demo shop's agent `agent` by (her handle, not her login name).
+pub fn handle_of(agent: &str) -> String {
+    qin_testkit::demo_handle(agent)
+}
+
 /// Starts a node with `roles` on `backend`.
 pub async fn start(config: Config, roles: &str, backend: Backend) -> Node {
     let roles: Roles = roles.parse().expect("roles");

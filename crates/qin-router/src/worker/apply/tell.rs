@@ -7,7 +7,7 @@ use crate::worker::ATTEMPTS;
 use crate::worker::owner::Worker;
 use bytes::Bytes;
 use qin_proto::{
-    AgentEvent, AgentId, Audience, ConvId, Delivery, GroupId, GroupLive, Party, Role, ServerFrame,
+    AgentEvent, AgentId, Audience, ConvId, Delivery, GroupId, GroupLive, Party, ServerFrame,
     ShopEvent, Unavailable, topic,
 };
 use qin_retry::retry;
@@ -84,15 +84,7 @@ impl Worker {
     }
 
     pub(super) fn agent_party(&self, agent: &AgentId) -> Party {
-        let name = self
-            .shop
-            .agent(agent)
-            .map_or_else(|| agent.to_string(), |a| a.name.clone());
-        Party {
-            role: Role::Agent,
-            id: agent.to_string(),
-            name,
-        }
+        self.shop.agent_party(agent)
     }
 
     /// Agents of `group` online now (0 for a group the shop lacks).
