@@ -72,6 +72,12 @@ pub fn agent_id(i: usize) -> String {
     format!("t{i:02}")
 }
 
+/// What shoppers know test agent `i` of the config `text` by (her handle).
+pub fn agent_handle(text: &str, i: usize) -> String {
+    let config = Config::parse(text, "qin.toml").expect("test config");
+    qin_testkit::handle_in(&config, SHOP, &agent_id(i))
+}
+
 /// The fault tests load the machine; they run one at a time.
 pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

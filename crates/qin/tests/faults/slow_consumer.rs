@@ -28,7 +28,8 @@ async fn a_shopper_that_stops_reading_is_cut_off_and_recovers_by_sync() {
     let redis = RedisServer::start();
     let prefix = unique_prefix();
     let dir = TempDir::new("slow");
-    let file = dir.write("qin.toml", &config_text(6, 25, OUTBOX));
+    let text = config_text(6, 25, OUTBOX);
+    let file = dir.write("qin.toml", &text);
     let serve = |roles| QinProcess::serve(&qin_bin(), &file, roles, Some(&redis.url()), &prefix);
     let _workers = serve("router,autoreply");
     let gateway = serve("gateway");
@@ -41,7 +42,7 @@ async fn a_shopper_that_stops_reading_is_cut_off_and_recovers_by_sync() {
     slow.connect(addr).await.expect("slow shopper connects");
     let slow_conv = slow.open(GROUP).await;
     let agent = slow.wait_assigned(&slow_conv, WAIT).await;
-    assert_eq!(agent.as_deref(), Some("t00"));
+    assert_eq!(agent, Some(agent_handle(&text, 0)));
     let agents = agents_online(&[addr], 1..6).await;
     wait_router_sees(addr, 6).await;
     let others = shoppers_with_chats(addr, 20, 20).await;
