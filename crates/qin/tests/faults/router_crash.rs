@@ -94,7 +94,6 @@ async fn killing_the_routing_router_mid_burst_loses_no_chat_and_breaks_no_cap() 
             "{conv} waited longest but was skipped"
         );
     }
-    assert!(started.elapsed() < WAIT * 6);
 }
 
 /// The chats of `shoppers` assigned within `within`, with their agents.
