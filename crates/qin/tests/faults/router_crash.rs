@@ -4,7 +4,7 @@
 //! none lost, none assigned twice, no agent over its cap — and the queue drains when room opens.
 
 use crate::setup::*;
-use qin_testkit::{ChatParty, QinProcess, RedisServer, TempDir, WAIT, unique_prefix};
+use qin_testkit::{ChatParty, QinProcess, RedisServer, TempDir, unique_prefix};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
