@@ -14,6 +14,7 @@ use qin_proto::{
     AgentEvent, AgentId, AgentStatus, Audience, ClientFrame, ConvId, ErrorCode, GroupId, Millis,
     Party, ProtoError, Role, RouterRequest, ServerFrame, ShopEvent, ShopId, Welcome, topic,
 };
+use qin_store::{MAX_NOTES, Note};
 use std::sync::Arc;
 
 /// The agent was signed out: her socket closes (code 4003).
@@ -149,11 +150,25 @@ impl AgentSession {
             }
             ClientFrame::Note { conv, text } => {
                 let c = self.own(conn, &conv).await?;
-                let frame = ServerFrame::Note {
-                    conv: c.id.clone(),
+                let store = &conn.state.store;
+                // Kept first, after the last message, so the next agent's `sync` replays it.
+                let note = Note {
+                    after_seq: store.last_seq(&c.id).await.map_err(store_error)?,
                     text,
                     from: self.party.clone(),
                     ts: now_ms(),
+                };
+                if !store.add_note(&c.id, &note).await.map_err(store_error)? {
+                    return Err(ProtoError::new(
+                        ErrorCode::Conflict,
+                        format!("conversation {} holds {MAX_NOTES} notes already", c.id),
+                    ));
+                }
+                let frame = ServerFrame::Note {
+                    conv: c.id.clone(),
+                    text: note.text,
+                    from: note.from,
+                    ts: note.ts,
                 };
                 conversation::publish(&conn.state, &c.id, Audience::Staff, &frame).await
             }

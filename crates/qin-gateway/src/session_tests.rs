@@ -8,7 +8,7 @@ use crate::shopper::ShopperSession;
 use crate::testing::{Gateway, next_frame, replies};
 use qin_bus::Bus;
 use qin_proto::{AgentId, ClientFrame, ConvId, ErrorCode, ShopId, topic};
-use qin_store::Conversations;
+use qin_store::{Conversations, Notes};
 use serde_json::{Value, json};
 
 fn afu() -> ShopId {
@@ -309,4 +309,32 @@ async fn image_links_go_to_the_shops_image_hosts_only() {
         .on_frame(&mut anhong_conn, image("a1", "http://192.168.1.1/x.png"))
         .await;
     assert_eq!(code(got), Some(ErrorCode::BadFrame));
+}
+
+#[tokio::test]
+async fn a_note_past_the_limit_is_refused_and_not_kept() {
+    let gw = Gateway::new();
+    let (mut shopper_session, mut shopper_conn, _, _) = shopper(&gw).await;
+    let conv = open(&mut shopper_session, &mut shopper_conn, "lady").await;
+    assign(&gw, &conv, "anhong").await;
+    let (mut anhong, mut anhong_conn, _) = agent(&gw, "anhong").await;
+    let id = ConvId::parse(conv.as_str()).expect("valid id");
+    let earlier = qin_store::Note {
+        after_seq: 0,
+        text: "n".into(),
+        from: qin_proto::Party {
+            role: qin_proto::Role::Agent,
+            id: "a0".into(),
+            name: "安红".into(),
+        },
+        ts: 1,
+    };
+    for _ in 0..qin_store::MAX_NOTES {
+        assert!(gw.store.add_note(&id, &earlier).await.expect("add"));
+    }
+    let note = json!({"type": "note", "conv": conv, "text": "one too many"});
+    let got = anhong.on_frame(&mut anhong_conn, frame(note)).await;
+    assert_eq!(code(got), Some(ErrorCode::Conflict));
+    let kept = gw.store.notes(&id).await.expect("read");
+    assert_eq!(kept.len(), qin_store::MAX_NOTES);
 }

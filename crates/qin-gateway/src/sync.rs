@@ -5,6 +5,7 @@ use crate::conn::{Conn, store_error};
 use crate::conversation::Participant;
 use crate::state::GatewayState;
 use qin_proto::{ConvId, ProtoError, ServerFrame};
+use qin_store::Note;
 
 /// Most messages one `sync` replays; beyond it `recovered` is false and the client syncs again.
 pub(crate) const MAX_SYNC: usize = 5000;
@@ -25,7 +26,8 @@ pub(crate) async fn epoch(
     Ok(first.first().map(|m| format!("{}-{}", m.ts, m.seq)))
 }
 
-/// Replays the messages after `after` to this socket, then `synced`. A client holding
+/// Replays the messages after `after` to this socket (to staff, with the notes written
+/// since, each after the message it followed), then `synced`. A client holding
 /// another epoch of the log gets no replay: `synced {upto: 0, recovered: false}` tells it to
 /// discard its copy and sync from 0.
 pub(crate) async fn sync(
@@ -47,6 +49,15 @@ pub(crate) async fn sync(
         });
         return Ok(());
     }
+    // Staff also get the private notes written since `after`, each after its message.
+    let mut notes = if conn.staff {
+        let kept = conn.state.store.notes(conv).await.map_err(store_error)?;
+        kept.into_iter().filter(|n| n.after_seq >= after).collect()
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .peekable();
     let mut upto = after;
     let mut replayed = 0;
     loop {
@@ -58,6 +69,9 @@ pub(crate) async fn sync(
             .map_err(store_error)?;
         let full = page.len() == SYNC_PAGE;
         for message in page {
+            while let Some(note) = notes.next_if(|n| n.after_seq < message.seq) {
+                conn.reply(&note_frame(conv, note));
+            }
             upto = message.seq;
             replayed += 1;
             conn.reply(&ServerFrame::Message(message));
@@ -65,6 +79,9 @@ pub(crate) async fn sync(
         if !full || replayed >= MAX_SYNC {
             break;
         }
+    }
+    while let Some(note) = notes.next_if(|n| n.after_seq <= upto) {
+        conn.reply(&note_frame(conv, note));
     }
     let last = conn.state.store.last_seq(conv).await.map_err(store_error)?;
     conn.reply(&ServerFrame::Synced {
@@ -76,4 +93,13 @@ pub(crate) async fn sync(
         epoch,
     });
     Ok(())
+}
+
+fn note_frame(conv: &ConvId, note: Note) -> ServerFrame {
+    ServerFrame::Note {
+        conv: conv.clone(),
+        text: note.text,
+        from: note.from,
+        ts: note.ts,
+    }
 }

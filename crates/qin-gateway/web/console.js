@@ -122,7 +122,7 @@ function onFrame(f) {
       if (chat) onMessage(chat, f);
       break;
     case 'note':
-      chat?.notes.push(f);
+      if (chat) onNote(chat, f);
       break;
     case 'typing':
       if (chat && f.from.role === 'shopper') {
@@ -456,6 +456,15 @@ function renderPane(chat) {
   renderTransfer(chat);
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
   renderThread(chat, stick);
+}
+
+/** A private note, live or replayed by `sync` (kept by Qin, so a reload or the next agent
+ * of a transferred chat sees it); one already shown is not shown twice. */
+function onNote(chat, f) {
+  const same = (n) => n.ts === f.ts && n.from.id === f.from.id && n.text === f.text;
+  if (chat.notes.some(same)) return;
+  chat.notes.push(f);
+  chat.notes.sort((a, b) => a.ts - b.ts);
 }
 
 /** How a chat that came from another agent got here, with the note left for us. */

@@ -9,6 +9,7 @@
 //! | [`Leases`] | named leases with one holder at a time (`router:<shop>`) |
 //! | [`Phrases`] | quick phrases and agents' personal auto-replies |
 //! | [`SignOuts`] | when each agent was last signed out, so her older tokens are refused |
+//! | [`Notes`] | staff's private notes on conversations, each placed after a message |
 //!
 //! Callers hold an `Arc<dyn Store>` (every part's methods are callable on it) or take the
 //! narrowest part they need. Three implementations mirror each other, each a folder with one
@@ -26,6 +27,7 @@ mod error;
 mod fans;
 mod leases;
 mod model;
+mod notes;
 mod phrases;
 mod presence;
 mod routing;
@@ -44,6 +46,7 @@ pub use error::{Result, StoreError};
 pub use fans::{Fans, MAX_FOLLOWS};
 pub use leases::Leases;
 pub use model::{Announcement, Appended, Conversation, NewMessage};
+pub use notes::{MAX_NOTES, Note, Notes};
 pub use phrases::{PhraseSaved, Phrases};
 pub use presence::Presence;
 pub use routing::{MAX_ROUTING_RECORDS, RoutingDesk};
@@ -57,7 +60,7 @@ pub use redis_store::RedisStore;
 /// of the backend as a whole.
 #[async_trait]
 pub trait Store:
-    Conversations + Presence + Fans + RoutingDesk + Leases + Phrases + SignOuts + 'static
+    Conversations + Presence + Fans + RoutingDesk + Leases + Phrases + SignOuts + Notes + 'static
 {
     /// Checks the backend answers (for readiness).
     async fn ping(&self) -> Result<()>;

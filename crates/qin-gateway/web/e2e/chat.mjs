@@ -204,6 +204,24 @@ async function run() {
     await shopper.locator('[data-testid="follow-toggle"][data-followed="true"]').waitFor();
   });
 
+  const NOTE = '老顾客，上次快递破损，已补发';
+  await step('agent adds a private note; after a console reload it is still there, in place', async () => {
+    await agent.getByTestId('note-input').fill(NOTE);
+    await agent.getByTestId('note-send').click();
+    await agent.locator('[data-testid="note"]', { hasText: NOTE }).waitFor();
+    await agent.reload();
+    await agent.locator(`[data-testid="chat-item"][data-conv="${conv}"] [data-testid="chat-select"]`).click();
+    await agent.locator('[data-testid="note"]', { hasText: NOTE }).waitFor();
+    await message(agent, 'agent', ANSWER).waitFor();
+    const texts = await agent.locator('[data-testid="messages"] [data-testid="note"], [data-testid="messages"] [data-testid="msg"]').allTextContents();
+    const at = (words) => texts.findIndex((t) => t.includes(words));
+    if (!(at(ANSWER) < at(NOTE))) throw new Error(`the note is out of place after the reload: ${texts.join(' | ')}`);
+  });
+
+  await step('the shopper never sees the note', async () => {
+    if ((await shopper.content()).includes(NOTE)) throw new Error('the private note reached the storefront');
+  });
+
   let boss;
   await step('supervisor zhuguan logs into /supervisor and sees the groups', async () => {
     boss = await newPage('supervisor');

@@ -1,6 +1,6 @@
 //! The conformance suite every backend passes, so memory, file and Redis stay mirrors: one
 //! module per part of the [`Store`] (`conversations`, `presence`, `fans`, `routing`, `leases`,
-//! `phrases`, `sign_outs`, and `store` for what belongs to the whole).
+//! `phrases`, `sign_outs`, `notes`, and `store` for what belongs to the whole).
 //!
 //! Each case is a public async function taking the part it checks (`&Arc<dyn Part>`). Each
 //! makes its own shop and conversation ids, so all of them can share one store (and be run
@@ -13,6 +13,7 @@
 pub mod conversations;
 pub mod fans;
 pub mod leases;
+pub mod notes;
 pub mod phrases;
 pub mod presence;
 pub mod routing;
@@ -39,6 +40,7 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     leases::suite!(run store);
     phrases::suite!(run store);
     sign_outs::suite!(run store);
+    notes::suite!(run store);
 }
 
 /// Expands a module's list of cases: given `<fixture>`, one `#[tokio::test]` per case, each

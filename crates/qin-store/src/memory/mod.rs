@@ -12,6 +12,7 @@
 mod conversations;
 mod fans;
 mod leases;
+mod notes;
 mod phrases;
 mod presence;
 mod routing;
@@ -34,6 +35,7 @@ pub struct MemoryStore {
     routing: Mutex<routing::Desk>,
     leases: LeaseTable,
     phrases: Mutex<phrases::Texts>,
+    notes: Mutex<std::collections::HashMap<qin_proto::ConvId, Vec<crate::Note>>>,
     sign_outs: Mutex<
         std::collections::HashMap<(qin_proto::ShopId, qin_proto::AgentId), qin_proto::Millis>,
     >,

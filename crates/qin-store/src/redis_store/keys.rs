@@ -98,6 +98,11 @@ impl Keys {
         format!("{}profile", self.shop_base(shop))
     }
 
+    /// The conversation's private notes (a list of JSON notes, oldest first).
+    pub(crate) fn notes(&self, conv: &ConvId) -> String {
+        format!("{}:notes", self.conv(conv))
+    }
+
     /// When each agent was last signed out (a sorted set agent → ms).
     pub(crate) fn sign_outs(&self, shop: &ShopId) -> String {
         format!("{}sign_outs", self.shop_base(shop))
