@@ -91,6 +91,7 @@ impl Setup {
                 closed_at: closed.then_some(2),
                 tags: vec![],
                 rating: None,
+                disposition: None,
             })
             .await
             .unwrap();

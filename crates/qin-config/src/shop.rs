@@ -52,6 +52,13 @@ pub struct ShopConfig {
     /// shopper sockets for this shop; the gateway's own origin always may.
     #[serde(default)]
     pub origins: Vec<String>,
+    /// What a chat was about, chosen by the agent when she closes it (处理结果分类, e.g.
+    /// 咨询, 物流, 投诉); empty: none offered.
+    #[serde(default)]
+    pub dispositions: Vec<String>,
+    /// Whether an agent must choose one of `dispositions` to close a chat.
+    #[serde(default)]
+    pub disposition_required: bool,
 }
 
 fn default_chat_s() -> u32 {

@@ -139,7 +139,42 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
                 .map_err(|e| invalid(format!("{at}.image_hosts[{hi}]"), e.message))?;
         }
         connections::origins(shop, &at)?;
+        dispositions(shop, &at)?;
         auto_reply::shop(shop, &at)?;
+    }
+    Ok(())
+}
+
+/// Most dispositions a shop offers.
+const MAX_DISPOSITIONS: usize = 32;
+
+/// A shop's dispositions: 1–32 characters each (like a close tag), distinct, at most
+/// [`MAX_DISPOSITIONS`]; requiring one needs some to choose from.
+fn dispositions(shop: &crate::ShopConfig, at: &str) -> Result<(), ConfigError> {
+    if shop.dispositions.len() > MAX_DISPOSITIONS {
+        return Err(invalid(
+            format!("{at}.dispositions"),
+            format!("at most {MAX_DISPOSITIONS}"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, d) in shop.dispositions.iter().enumerate() {
+        let chars = d.trim().chars().count();
+        if chars == 0 || chars > 32 || d.trim() != d {
+            return Err(invalid(
+                format!("{at}.dispositions[{i}]"),
+                "1-32 characters, no spaces around",
+            ));
+        }
+        if !seen.insert(d) {
+            return Err(invalid(format!("{at}.dispositions[{i}]"), "listed twice"));
+        }
+    }
+    if shop.disposition_required && shop.dispositions.is_empty() {
+        return Err(invalid(
+            format!("{at}.disposition_required"),
+            "needs dispositions to choose from",
+        ));
     }
     Ok(())
 }

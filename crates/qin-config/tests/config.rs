@@ -464,3 +464,32 @@ fn connection_limits_and_origins_are_checked_naming_the_key() {
     let config = Config::parse(&text, "test.toml").expect("proxies accepted");
     assert!(config.connections.trusted_proxies[0].contains("10.9.8.7".parse().unwrap()));
 }
+
+#[test]
+fn dispositions_are_short_distinct_and_needed_when_required() {
+    let demo = demo();
+    assert_eq!(demo.shops[0].dispositions.len(), 5);
+    assert!(!demo.shops[0].disposition_required);
+    let list = "dispositions = [\"咨询\", \"物流\", \"售后\", \"退换货\", \"投诉\"]";
+    assert!(DEMO.contains(list));
+    for (to, key) in [
+        (
+            "dispositions = [\"咨询\", \"咨询\"]",
+            "shops[0].dispositions[1]",
+        ),
+        ("dispositions = [\"\"]", "shops[0].dispositions[0]"),
+        ("dispositions = [\" 物流\"]", "shops[0].dispositions[0]"),
+        (
+            "dispositions = [\"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三\"]",
+            "shops[0].dispositions[0]",
+        ),
+    ] {
+        let error = refused(&DEMO.replace(list, to));
+        assert!(error.contains(key), "{to}: {error}");
+    }
+    let text = DEMO.replace(list, "dispositions = []").replace(
+        "disposition_required = false",
+        "disposition_required = true",
+    );
+    assert!(refused(&text).contains("shops[0].disposition_required"));
+}

@@ -111,6 +111,7 @@ mod tests {
             closed_at: None,
             tags: Vec::new(),
             rating: None,
+            disposition: None,
         }
     }
 

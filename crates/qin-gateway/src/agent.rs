@@ -91,6 +91,8 @@ impl AgentSession {
             following: Vec::new(),
             supervisor: session.agent.supervisor,
             auto_reply,
+            dispositions: session.shop.dispositions.clone(),
+            disposition_required: session.shop.disposition_required,
             role: Role::Agent,
             shop: shop_id,
             shop_name: session.shop.name.clone(),
@@ -143,8 +145,13 @@ impl AgentSession {
             ClientFrame::Sync { conv, after, epoch } => {
                 sync::sync(conn, self, &conv, after, epoch).await
             }
-            ClientFrame::Close { conv, tags } => {
-                let c = self.own(conn, &conv).await?;
+            ClientFrame::Close {
+                conv,
+                tags,
+                disposition,
+            } => {
+                let mut c = self.own(conn, &conv).await?;
+                c.disposition = routing::disposition(&self.shop, disposition)?;
                 let tags = tags.unwrap_or_default();
                 conversation::close(&conn.state, &self.shop, c, Role::Agent, tags).await
             }

@@ -88,6 +88,27 @@ pub(crate) fn shown_following(shop: &ShopConfig, stored: Vec<AgentId>) -> Vec<Ag
         .collect()
 }
 
+/// The disposition an agent closes a chat with: one of the shop's (`bad_frame` otherwise),
+/// or none unless the shop requires one (`bad_frame`, naming the choices).
+pub(crate) fn disposition(
+    shop: &ShopConfig,
+    chosen: Option<String>,
+) -> Result<Option<String>, ProtoError> {
+    let choices = || shop.dispositions.join(", ");
+    match chosen {
+        Some(d) if shop.dispositions.contains(&d) => Ok(Some(d)),
+        Some(d) => Err(ProtoError::bad_frame(format!(
+            "no disposition {d:?} in this shop; choose one of: {}",
+            choices()
+        ))),
+        None if shop.disposition_required => Err(ProtoError::bad_frame(format!(
+            "choose a disposition to close the chat: {}",
+            choices()
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// Checks a transfer's target: exactly one of agent and group (`bad_frame`), an agent of the
 /// shop other than `sender` (`not_found`, `bad_frame`), or a group of the shop (`not_found`).
 pub(crate) fn transfer_target(

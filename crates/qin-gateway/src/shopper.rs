@@ -100,6 +100,8 @@ impl ShopperSession {
         };
         conn.reply(&ServerFrame::Welcome(Welcome {
             auto_reply: None,
+            dispositions: Vec::new(),
+            disposition_required: false,
             following,
             supervisor: false,
             role: Role::Shopper,
@@ -331,6 +333,7 @@ impl ShopperSession {
             closed_at: None,
             tags: Vec::new(),
             rating: None,
+            disposition: None,
         };
         state
             .store

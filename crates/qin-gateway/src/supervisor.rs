@@ -58,6 +58,9 @@ pub struct Routing {
     state: ConvState,
     group: GroupId,
     agent: Option<AgentId>,
+    /// What the chat was about, as its agent chose at close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disposition: Option<String>,
     /// The router's records, oldest first, as the router wrote them.
     decisions: Vec<Value>,
 }
@@ -83,6 +86,7 @@ pub async fn routing(
         state: conv.state,
         group: conv.group,
         agent: conv.agent,
+        disposition: conv.disposition,
         decisions,
     }))
 }

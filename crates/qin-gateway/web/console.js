@@ -44,6 +44,9 @@ const state = {
   autoReply: null, // the personal auto-reply the server holds
   staff: { groups: [], agents: [] }, // GET /api/shops/{shop}/staff: transfer targets
   transferOpen: false,
+  closeOpen: false, // the close form (a disposition to choose) is open
+  dispositions: [], // the shop's, from `welcome`
+  dispositionRequired: false,
   chats: new Map(), // conv → chat (see chatFor)
   selected: null, // conv
   scrollDown: false,
@@ -144,7 +147,8 @@ function onFrame(f) {
 }
 
 function onWelcome(w) {
-  Object.assign(state, { me: w.agent, group: w.group_name ?? w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status, autoReply: w.auto_reply ?? null });
+  Object.assign(state, { me: w.agent, group: w.group_name ?? w.group, shopName: w.shop_name, maxChats: w.max_chats, status: w.status, autoReply: w.auto_reply ?? null,
+    dispositions: w.dispositions ?? [], dispositionRequired: !!w.disposition_required });
   $('auto-reply-input').value = state.autoReply ?? '';
   link.healthy();
   const wanted = sessionStorage.getItem(STATUS_KEY);
@@ -299,7 +303,10 @@ function setStatus(wanted) {
 }
 
 function select(conv) {
-  if (state.selected !== conv) typing(false);
+  if (state.selected !== conv) {
+    typing(false);
+    state.closeOpen = false; // a close form is for the chat it was opened on
+  }
   state.selected = conv;
   state.scrollDown = true;
   changed();
@@ -454,6 +461,7 @@ function renderPane(chat) {
   renderHandover(chat);
   renderAlert(chat);
   renderTransfer(chat);
+  renderClose(chat);
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
   renderThread(chat, stick);
 }
@@ -501,6 +509,39 @@ function renderTransfer(chat) {
   select.dataset.key = key;
   select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
   if (options.some(([v]) => v === picked)) select.value = picked;
+}
+
+/** The close form: what the chat was about, from the shop's dispositions (one must be chosen
+ * where the shop requires it). */
+function renderClose(chat) {
+  $('close-form').hidden = !state.closeOpen || !!chat.ended;
+  const select = $('close-disposition');
+  const key = `${state.dispositionRequired}:${state.dispositions.join()}`;
+  if (select.dataset.key === key) return;
+  select.dataset.key = key;
+  const none = state.dispositionRequired ? [] : [['', '不分类 · no disposition']];
+  const options = [...none, ...state.dispositions.map((d) => [d, d])];
+  select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
+}
+
+/** Close chat: at once, or through the close form when the shop has dispositions. */
+function closeChat() {
+  if (!state.dispositions.length) {
+    link.send({ type: 'close', conv: state.selected });
+    return;
+  }
+  state.closeOpen = !state.closeOpen;
+  changed();
+}
+
+function closeWithDisposition(ev) {
+  ev.preventDefault();
+  const disposition = $('close-disposition').value;
+  const frame = { type: 'close', conv: state.selected };
+  if (disposition) frame.disposition = disposition;
+  if (!link.send(frame)) return toast('未连接，未结束 · offline, not closed');
+  state.closeOpen = false;
+  changed();
 }
 
 /** Messages in seq order, with private notes slotted in by time, then unacknowledged sends. */
@@ -563,7 +604,8 @@ $('logout').addEventListener('click', () => {
 });
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
 $('auto-reply-form').addEventListener('submit', setAutoReply);
-$('close-chat').addEventListener('click', () => link.send({ type: 'close', conv: state.selected }));
+$('close-chat').addEventListener('click', closeChat);
+$('close-form').addEventListener('submit', closeWithDisposition);
 $('reply-form').addEventListener('submit', reply);
 const phrases = new QuickPhrases($('reply-input'), toast);
 $('reply-input').addEventListener('input', (e) => {

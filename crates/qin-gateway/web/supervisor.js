@@ -157,7 +157,8 @@ async function showConv(ev) {
     shownConv = conv;
     $('conv-view').hidden = false;
     $('conv-view').dataset.conv = conv;
-    $('conv-summary').textContent = `${r.conv} · ${r.state} · 组 group ${r.group} · 客服 agent ${r.agent ?? '–'} · ${r.decisions.length} 条记录 decisions`;
+    const disposition = r.disposition ? ` · 分类 disposition ${r.disposition}` : '';
+    $('conv-summary').textContent = `${r.conv} · ${r.state} · 组 group ${r.group} · 客服 agent ${r.agent ?? '–'}${disposition} · ${r.decisions.length} 条记录 decisions`;
     $('decisions').replaceChildren(...r.decisions.map(decisionRow));
   } catch (e) {
     toast(e.message);

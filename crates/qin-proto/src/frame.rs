@@ -169,6 +169,9 @@ pub enum ClientFrame {
         /// Agent's tags, e.g. the complaint's cause.
         #[serde(default)]
         tags: Option<Vec<String>>,
+        /// Agent: what the chat was about, one of the shop's dispositions (`welcome`).
+        #[serde(default)]
+        disposition: Option<String>,
     },
     /// Agent: private note, never shown to the shopper.
     Note {
@@ -310,12 +313,20 @@ impl ClientFrame {
                     None => Ok(()),
                 }
             }
-            Self::Close { tags, .. } => {
+            Self::Close {
+                tags, disposition, ..
+            } => {
                 let tags = tags.as_deref().unwrap_or_default();
                 if tags.len() > 16 || tags.iter().any(|t| t.is_empty() || t.chars().count() > 32) {
                     return Err(ProtoError::bad_frame(
                         "close takes at most 16 tags of 1-32 characters",
                     ));
+                }
+                if disposition
+                    .as_ref()
+                    .is_some_and(|d| d.is_empty() || d.chars().count() > 32)
+                {
+                    return Err(ProtoError::bad_frame("a disposition is 1-32 characters"));
                 }
                 Ok(())
             }
@@ -521,6 +532,12 @@ pub struct Welcome {
     /// Agent: their personal auto-reply (sent for them while busy or away), if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_reply: Option<String>,
+    /// Agent: the shop's dispositions, one of which `close` may name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispositions: Vec<String>,
+    /// Agent: whether `close` must name a disposition.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disposition_required: bool,
     /// Open conversations (shopper: theirs; agent: assigned to them).
     pub conversations: Vec<ConversationView>,
 }

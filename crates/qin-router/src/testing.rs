@@ -46,6 +46,8 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
         phrases: Vec::new(),
         image_hosts: Vec::new(),
         origins: Vec::new(),
+        dispositions: Vec::new(),
+        disposition_required: false,
         routing: Default::default(),
         hours: Default::default(),
         profiles: Vec::new(),

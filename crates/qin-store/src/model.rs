@@ -38,6 +38,10 @@ pub struct Conversation {
     /// The shopper's rating, 1–5.
     #[serde(default)]
     pub rating: Option<u8>,
+    /// What the chat was about, as the agent who closed it chose (one of the shop's
+    /// dispositions).
+    #[serde(default)]
+    pub disposition: Option<String>,
 }
 
 impl Conversation {

@@ -98,6 +98,7 @@ impl Gateway {
             closed_at: None,
             tags: Vec::new(),
             rating: None,
+            disposition: None,
         };
         self.store.save_conversation(&conv).await.unwrap();
         conv.id.to_string()

@@ -160,6 +160,7 @@ async fn a_message_the_bus_lost_is_repaired_from_the_store_before_the_next() {
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     };
     gw.store.save_conversation(&record).await.expect("save");
     let (shopper, shopper_box) = member(false);

@@ -252,6 +252,17 @@ async function run() {
     await boss.locator('[data-testid="reload-result"]', { hasText: 'afu' }).waitFor();
   });
 
+  await step('agent closes the chat as 物流 (a disposition); the supervisor sees it', async () => {
+    await agent.getByTestId('close-chat').click();
+    await agent.getByTestId('close-form').waitFor();
+    await agent.getByTestId('close-disposition').selectOption('物流');
+    await agent.screenshot({ path: join(shots, 'console-closing.png') });
+    await agent.getByTestId('close-confirm').click();
+    await agent.locator('[data-testid="close-chat"]:disabled').waitFor();
+    await boss.getByTestId('conv-show').click();
+    await boss.locator('[data-testid="conv-summary"]', { hasText: '物流' }).waitFor();
+  });
+
   await step('supervisor signs anhong out: her console returns to the login form and says why', async () => {
     await screenshots(); // the console as she worked, before she is signed out
     pages.delete('console');

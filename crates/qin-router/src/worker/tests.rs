@@ -187,6 +187,7 @@ fn queued(shop: &ShopConfig, id: &str, at: i64) -> Conversation {
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     }
 }
 

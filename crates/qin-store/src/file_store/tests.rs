@@ -49,6 +49,7 @@ fn conversation(id: &str, opened_at: i64, agent: Option<&str>) -> Conversation {
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     }
 }
 

@@ -34,6 +34,7 @@ async fn indexes_keep_no_stale_entries() {
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     };
     store.save_conversation(&conv).await.expect("assign");
     conv.agent = AgentId::parse("xiaoxi");

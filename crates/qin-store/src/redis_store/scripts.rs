@@ -181,6 +181,7 @@ mod tests {
             closed_at: None,
             tags: vec![sly.into(), "state".into()],
             rating: None,
+            disposition: None,
         };
         let spelled = |c: &Conversation| {
             encode_json("conversation", c)

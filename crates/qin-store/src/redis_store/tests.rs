@@ -77,6 +77,7 @@ pub(super) fn sample_conversation() -> Conversation {
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     }
 }
 

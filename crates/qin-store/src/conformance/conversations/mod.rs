@@ -50,6 +50,7 @@ fn conversation(shop: &ShopId, id: ConvId, visitor: &str, opened_at: Millis) -> 
         closed_at: None,
         tags: Vec::new(),
         rating: None,
+        disposition: None,
     }
 }
 
