@@ -12,6 +12,7 @@ mod client;
 mod config_reload;
 mod conn;
 mod conversation;
+mod customer;
 mod deadline;
 mod error;
 mod flood;
@@ -79,6 +80,11 @@ pub fn app(state: GatewayState) -> Router {
         .route("/api/logout", post(sign_out::logout))
         .route("/api/conversations/{id}/messages", get(api::messages))
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
+        .route("/api/conversations/{id}/customer", get(customer::customer))
+        .route(
+            "/api/conversations/{id}/customer/chats/{past}",
+            get(customer::past_transcript),
+        )
         .route("/api/conversations/{id}/assign", post(supervisor::assign))
         .route(
             "/api/shops/{shop}/profile",

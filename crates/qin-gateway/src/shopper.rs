@@ -335,6 +335,13 @@ impl ShopperSession {
             rating: None,
             disposition: None,
         };
+        // Noted first: the customer's list may name a chat not saved (skipped when read),
+        // never miss one that was.
+        state
+            .store
+            .note_chat(&self.shop.id, &self.visitor, &id, conv.opened_at)
+            .await
+            .map_err(store_error)?;
         state
             .store
             .save_conversation(&conv)

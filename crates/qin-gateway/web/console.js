@@ -462,6 +462,7 @@ function renderPane(chat) {
   renderAlert(chat);
   renderTransfer(chat);
   renderClose(chat);
+  renderCustomer(chat);
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
   renderThread(chat, stick);
 }
@@ -544,6 +545,68 @@ function closeWithDisposition(ev) {
   changed();
 }
 
+// ---- the customer in front of the agent ----
+
+const customers = new Map(); // conv → the customer card, 'loading', or 'failed'
+const day = (ms) => new Date(ms).toLocaleDateString('zh-CN');
+const convPath = (conv) => `/api/conversations/${encodeURIComponent(conv)}`;
+
+/** Fetches the selected chat's customer once (a failure is not retried until a reload). */
+function loadCustomer(conv) {
+  if (customers.has(conv)) return;
+  customers.set(conv, 'loading');
+  api('GET', `${convPath(conv)}/customer`, { token: session.token })
+    .then((card) => customers.set(conv, card))
+    .catch(() => customers.set(conv, 'failed'))
+    .finally(changed);
+}
+
+/** Who the shopper is to the shop: new or returning, whom she follows, her earlier chats. */
+function renderCustomer(chat) {
+  const el = $('customer');
+  const conv = state.selected;
+  if (!conv || chat.ended) {
+    el.hidden = true;
+    return;
+  }
+  loadCustomer(conv);
+  const card = customers.get(conv);
+  el.hidden = typeof card !== 'object';
+  if (el.hidden || el.dataset.key === conv) return;
+  el.dataset.key = conv;
+  const who = card.chats > 1
+    ? `老顾客 · 第 ${card.chats} 次咨询 · returning customer, chat ${card.chats} · 首次 first ${day(card.first_seen)}`
+    : '新顾客 · 第一次咨询 · first chat';
+  const follows = card.following.length ? ` · 关注 follows ${card.following.join('、')}` : '';
+  el.replaceChildren(
+    h('span', { class: 'customer-summary', testid: 'customer-summary' }, who + follows),
+    ...card.past.map((p) => h('button', {
+      type: 'button', class: 'past-chat', testid: 'past-chat', 'data-conv': p.conv,
+      title: '查看这次会话（只读）· read this chat (read-only)', onclick: () => openPast(conv, p.conv),
+    }, [day(p.opened_at), p.agent ?? '—', p.group_name, p.disposition, p.rating ? '★'.repeat(p.rating) : null].filter(Boolean).join(' · '))),
+  );
+}
+
+/** An earlier chat of the customer, read-only, over the current one. */
+async function openPast(conv, past) {
+  let t;
+  try {
+    t = await api('GET', `${convPath(conv)}/customer/chats/${encodeURIComponent(past)}`, { token: session.token });
+  } catch (e) {
+    toast(`无法读取这次会话 · cannot read that chat: ${e.message}`);
+    return;
+  }
+  const c = t.chat;
+  $('past-title').textContent = [day(c.opened_at), c.agent ?? '—', c.group_name, c.disposition, '只读 read-only'].filter(Boolean).join(' · ');
+  const entries = [
+    ...t.messages.map((m) => ({ ts: m.ts, who: senderLabel(m.from), body: m.kind === 'image' ? '[图片 image]' : m.body })),
+    ...t.notes.map((n) => ({ ts: n.ts, who: `内部备注 staff note · ${n.from.name}`, body: n.text, note: true })),
+  ].sort((a, b) => a.ts - b.ts);
+  $('past-messages').replaceChildren(...entries.map((e) => h('div', { class: e.note ? 'past-msg note' : 'past-msg', testid: 'past-message' },
+    h('span', { class: 'who' }, `${e.who} · ${clock(e.ts)}`), h('div', {}, e.body))));
+  $('past-transcript').showModal();
+}
+
 /** Messages in seq order, with private notes slotted in by time, then unacknowledged sends. */
 function timeline(chat) {
   const out = [];
@@ -605,6 +668,7 @@ $('logout').addEventListener('click', () => {
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
 $('auto-reply-form').addEventListener('submit', setAutoReply);
 $('close-chat').addEventListener('click', closeChat);
+$('past-close').addEventListener('click', () => $('past-transcript').close());
 $('close-form').addEventListener('submit', closeWithDisposition);
 $('reply-form').addEventListener('submit', reply);
 const phrases = new QuickPhrases($('reply-input'), toast);

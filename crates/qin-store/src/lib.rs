@@ -10,6 +10,7 @@
 //! | [`Phrases`] | quick phrases and agents' personal auto-replies |
 //! | [`SignOuts`] | when each agent was last signed out, so her older tokens are refused |
 //! | [`Notes`] | staff's private notes on conversations, each placed after a message |
+//! | [`Customers`] | what the desk remembers of a shopper across visits: her chats |
 //!
 //! Callers hold an `Arc<dyn Store>` (every part's methods are callable on it) or take the
 //! narrowest part they need. Three implementations mirror each other, each a folder with one
@@ -23,6 +24,7 @@ use async_trait::async_trait;
 
 mod codec;
 mod conversations;
+mod customers;
 mod error;
 mod fans;
 mod leases;
@@ -42,6 +44,7 @@ mod redis_store;
 pub mod conformance;
 
 pub use conversations::{CID_TTL_SECS, Conversations};
+pub use customers::{Customers, MAX_CUSTOMER_CHATS};
 pub use error::{Result, StoreError};
 pub use fans::{Fans, MAX_FOLLOWS};
 pub use leases::Leases;
@@ -60,7 +63,16 @@ pub use redis_store::RedisStore;
 /// of the backend as a whole.
 #[async_trait]
 pub trait Store:
-    Conversations + Presence + Fans + RoutingDesk + Leases + Phrases + SignOuts + Notes + 'static
+    Conversations
+    + Presence
+    + Fans
+    + RoutingDesk
+    + Leases
+    + Phrases
+    + SignOuts
+    + Notes
+    + Customers
+    + 'static
 {
     /// Checks the backend answers (for readiness).
     async fn ping(&self) -> Result<()>;

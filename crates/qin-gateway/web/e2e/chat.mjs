@@ -263,6 +263,22 @@ async function run() {
     await boss.locator('[data-testid="conv-summary"]', { hasText: '物流' }).waitFor();
   });
 
+  await step('the shopper comes back: her agent sees her earlier chat (物流) and reads it', async () => {
+    await shopper.getByTestId('new-chat').click();
+    await shopper.getByTestId('group-card-lady').click();
+    const panel = shopper.locator(`[data-testid="widget-panel"][data-conv]:not([data-conv=""]):not([data-conv="${conv}"])`);
+    await panel.waitFor();
+    const second = await panel.getAttribute('data-conv');
+    await agent.locator(`[data-testid="chat-item"][data-conv="${second}"] [data-testid="chat-select"]`).click();
+    await agent.locator('[data-testid="customer-summary"]', { hasText: '老顾客' }).waitFor();
+    await agent.locator(`[data-testid="past-chat"][data-conv="${conv}"]`, { hasText: '物流' }).click();
+    await agent.locator('[data-testid="past-message"]', { hasText: ASK }).waitFor();
+    await agent.locator('[data-testid="past-message"]', { hasText: NOTE }).waitFor();
+    await agent.screenshot({ path: join(shots, 'console-past-chat.png') });
+    await agent.getByTestId('past-close').click();
+    await agent.locator('[data-testid="past-transcript"]').waitFor({ state: 'hidden' });
+  });
+
   await step('supervisor signs anhong out: her console returns to the login form and says why', async () => {
     await screenshots(); // the console as she worked, before she is signed out
     pages.delete('console');

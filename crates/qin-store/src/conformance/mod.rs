@@ -1,6 +1,6 @@
 //! The conformance suite every backend passes, so memory, file and Redis stay mirrors: one
 //! module per part of the [`Store`] (`conversations`, `presence`, `fans`, `routing`, `leases`,
-//! `phrases`, `sign_outs`, `notes`, and `store` for what belongs to the whole).
+//! `phrases`, `sign_outs`, `notes`, `customers`, and `store` for what belongs to the whole).
 //!
 //! Each case is a public async function taking the part it checks (`&Arc<dyn Part>`). Each
 //! makes its own shop and conversation ids, so all of them can share one store (and be run
@@ -11,6 +11,7 @@
 //! by the `conformance` feature.
 
 pub mod conversations;
+pub mod customers;
 pub mod fans;
 pub mod leases;
 pub mod notes;
@@ -41,6 +42,7 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     phrases::suite!(run store);
     sign_outs::suite!(run store);
     notes::suite!(run store);
+    customers::suite!(run store);
 }
 
 /// Expands a module's list of cases: given `<fixture>`, one `#[tokio::test]` per case, each

@@ -1,7 +1,8 @@
 //! The file store's small values: one `desk` table of JSON values keyed
 //! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>` (`fans.rs`), `routing/<conv>`,
 //! `requests/<shop>`, `profile/<shop>` (`routing.rs`), `autoreply/<shop>/<agent>`
-//! (`phrases.rs`), `signout/<shop>/<agent>` (`sign_outs.rs`) and `notes/<conv>` (`notes.rs`) — ids never hold `/` — each read and rewritten in one transaction.
+//! (`phrases.rs`), `signout/<shop>/<agent>` (`sign_outs.rs`), `notes/<conv>` (`notes.rs`) and
+//! `customer/<shop>/<visitor>` (`customers.rs`) — ids never hold `/` — each read and rewritten in one transaction.
 
 use super::schema::{DESK, DbResult};
 use crate::Result;

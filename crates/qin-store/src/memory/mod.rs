@@ -10,6 +10,7 @@
 //!   entries do not change how memory grows, and a later retry is better caught than stored.
 
 mod conversations;
+mod customers;
 mod fans;
 mod leases;
 mod notes;
@@ -35,6 +36,12 @@ pub struct MemoryStore {
     routing: Mutex<routing::Desk>,
     leases: LeaseTable,
     phrases: Mutex<phrases::Texts>,
+    customers: Mutex<
+        std::collections::HashMap<
+            (qin_proto::ShopId, qin_proto::VisitorId),
+            crate::customers::ChatList,
+        >,
+    >,
     notes: Mutex<std::collections::HashMap<qin_proto::ConvId, Vec<crate::Note>>>,
     sign_outs: Mutex<
         std::collections::HashMap<(qin_proto::ShopId, qin_proto::AgentId), qin_proto::Millis>,

@@ -98,6 +98,11 @@ impl Keys {
         format!("{}profile", self.shop_base(shop))
     }
 
+    /// The chats a shopper of `shop` opened (a sorted set conv → `opened_at` ms).
+    pub(crate) fn customer_chats(&self, shop: &ShopId, visitor: &str) -> String {
+        format!("{}customer:{visitor}:chats", self.shop_base(shop))
+    }
+
     /// The conversation's private notes (a list of JSON notes, oldest first).
     pub(crate) fn notes(&self, conv: &ConvId) -> String {
         format!("{}:notes", self.conv(conv))

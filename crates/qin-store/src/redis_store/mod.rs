@@ -5,7 +5,7 @@
 //! down or unreachable yields [`StoreError::Unavailable`] within seconds instead of a hang.
 //!
 //! Each part of the [`Store`] is implemented in its own file (`conversations.rs`,
-//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`); `keys.rs` names every
+//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`, `customers.rs`); `keys.rs` names every
 //! key below, `scripts.rs` holds the Lua scripts, `replies.rs` reads replies and errors.
 //!
 //! # Key layout
@@ -33,6 +33,7 @@
 //! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
 //! | `P shop:{<shop>}:phrases` | hash | the shop's quick phrases: shortcut → text (at most [`MAX_PHRASES`](qin_proto::MAX_PHRASES)) |
 //! | `P shop:{<shop>}:phrases:<agent>` | hash | one agent's quick phrases, the same way |
+//! | `P shop:{<shop>}:customer:<visitor>:chats` | sorted set | the chats the shopper opened, scored by when (ms; `ZADD NX`) |
 //! | `P shop:{<shop>}:sign_outs` | sorted set | agent id, scored by when she was last signed out (ms; `ZADD GT` keeps the latest) |
 //!
 //! Why these shapes:
@@ -50,6 +51,7 @@ mod acl_tests;
 #[cfg(test)]
 mod announce_tests;
 mod conversations;
+mod customers;
 #[cfg(test)]
 mod desk_tests;
 mod fans;

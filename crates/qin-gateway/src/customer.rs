@@ -1,0 +1,180 @@
+//! The customer in front of an agent: who the shopper of a chat is to the shop (her earlier
+//! chats with their agent, disposition and rating; whom she follows), and the transcript of
+//! any of those earlier chats, read-only.
+//!
+//! `GET /api/conversations/{id}/customer` and `GET /api/conversations/{id}/customer/chats/{past}`,
+//! with `Authorization: Bearer <agent token>`. Who may: the agent the chat `{id}` is assigned
+//! to, or a supervisor of its shop (403 for anyone else, shoppers included; 404 for an
+//! unknown chat). `{past}` must be a chat of the same shopper in the same shop (404 if not).
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::GatewayState;
+use axum::Json;
+use axum::extract::{Path, State};
+use qin_config::ShopConfig;
+use qin_proto::{ConvId, ConvState, ErrorCode, GroupId, Message, Millis, Party, VisitorId};
+use qin_store::{Conversation, MAX_CUSTOMER_CHATS, Note};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// `GET /api/conversations/{id}/customer` answer.
+#[derive(Debug, Serialize)]
+pub struct Customer {
+    /// The shopper of the chat.
+    shopper: Party,
+    /// Her chats with the shop (this one included), counted up to 50.
+    chats: usize,
+    /// When she opened her first and her latest chat (of those counted).
+    first_seen: Millis,
+    last_seen: Millis,
+    /// The agents she follows (display names).
+    following: Vec<String>,
+    /// Her other chats, newest first.
+    past: Vec<PastChat>,
+}
+
+/// One earlier chat of the customer.
+#[derive(Debug, Serialize)]
+pub struct PastChat {
+    conv: ConvId,
+    state: ConvState,
+    opened_at: Millis,
+    closed_at: Option<Millis>,
+    group: GroupId,
+    group_name: String,
+    /// The agent who had it last (display name).
+    agent: Option<String>,
+    disposition: Option<String>,
+    rating: Option<u8>,
+}
+
+/// `GET /api/conversations/{id}/customer/chats/{past}` answer: the earlier chat's messages
+/// and private notes.
+#[derive(Debug, Serialize)]
+pub struct PastTranscript {
+    chat: PastChat,
+    messages: Vec<Message>,
+    notes: Vec<Note>,
+}
+
+/// The chat of the path if the caller serves it (its agent) or supervises its shop.
+async fn served(
+    state: &GatewayState,
+    caller: &Caller,
+    id: String,
+) -> Result<(Conversation, Arc<ShopConfig>), ApiError> {
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
+    let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
+    let conv = state
+        .store
+        .conversation(&conv_id)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or_else(not_found)?;
+    let shop = state.shop(&conv.shop).ok_or_else(not_found)?;
+    let agent = caller.agent_of(&shop)?;
+    if !agent.supervisor && conv.agent.as_ref() != Some(&agent.id) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("conversation {conv_id} is not assigned to you"),
+        ));
+    }
+    Ok((conv, shop))
+}
+
+fn past_chat(shop: &ShopConfig, c: Conversation) -> PastChat {
+    PastChat {
+        group_name: shop
+            .group(&c.group)
+            .map_or_else(|| c.group.to_string(), |g| g.name.clone()),
+        agent: c.agent.as_ref().map(|a| {
+            shop.agent(a)
+                .map_or_else(|| a.to_string(), |a| a.name.clone())
+        }),
+        conv: c.id,
+        state: c.state,
+        opened_at: c.opened_at,
+        closed_at: c.closed_at,
+        group: c.group,
+        disposition: c.disposition,
+        rating: c.rating,
+    }
+}
+
+/// `GET /api/conversations/{id}/customer`.
+pub async fn customer(
+    caller: Caller,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let (conv, shop) = served(&state, &caller, id).await?;
+    let visitor = VisitorId::parse(conv.visitor())
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a chat without a shopper"))?;
+    let store = &state.store;
+    let ids = store
+        .chats_of(&shop.id, &visitor, MAX_CUSTOMER_CHATS)
+        .await
+        .map_err(ApiError::store)?;
+    let mut records = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(c) = store.conversation(id).await.map_err(ApiError::store)? {
+            records.push(c);
+        }
+    }
+    let seen = records.iter().map(|c| c.opened_at);
+    let (first_seen, last_seen) = (
+        seen.clone().min().unwrap_or(conv.opened_at),
+        seen.max().unwrap_or(conv.opened_at),
+    );
+    let following = store
+        .following(&shop.id, &visitor)
+        .await
+        .map_err(ApiError::store)?
+        .iter()
+        .filter_map(|a| shop.agent(a).map(|a| a.name.clone()))
+        .collect();
+    let chats = records.len().max(1);
+    let past = records
+        .into_iter()
+        .filter(|c| c.id != conv.id)
+        .map(|c| past_chat(&shop, c))
+        .collect();
+    Ok(Json(Customer {
+        shopper: conv.shopper,
+        chats,
+        first_seen,
+        last_seen,
+        following,
+        past,
+    }))
+}
+
+/// `GET /api/conversations/{id}/customer/chats/{past}`.
+pub async fn past_transcript(
+    caller: Caller,
+    State(state): State<GatewayState>,
+    Path((id, past)): Path<(String, String)>,
+) -> Result<Json<PastTranscript>, ApiError> {
+    let (conv, shop) = served(&state, &caller, id).await?;
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no such chat of this customer");
+    let past_id = ConvId::parse(past).ok_or_else(not_found)?;
+    let record = state
+        .store
+        .conversation(&past_id)
+        .await
+        .map_err(ApiError::store)?
+        .filter(|p| p.shop == conv.shop && p.shopper.id == conv.shopper.id)
+        .ok_or_else(not_found)?;
+    let messages = state
+        .store
+        .messages_after(&past_id, 0, crate::sync::MAX_SYNC)
+        .await
+        .map_err(ApiError::store)?;
+    let notes = state.store.notes(&past_id).await.map_err(ApiError::store)?;
+    Ok(Json(PastTranscript {
+        chat: past_chat(&shop, record),
+        messages,
+        notes,
+    }))
+}
