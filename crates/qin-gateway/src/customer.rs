@@ -2,19 +2,23 @@
 //! chats with their agent, disposition and rating; whom she follows), and the transcript of
 //! any of those earlier chats, read-only.
 //!
-//! `GET /api/conversations/{id}/customer` and `GET /api/conversations/{id}/customer/chats/{past}`,
-//! with `Authorization: Bearer <agent token>`. Who may: the agent the chat `{id}` is assigned
+//! `GET /api/conversations/{id}/customer`, `GET /api/conversations/{id}/customer/chats/{past}`
+//! and `POST /api/conversations/{id}/customer/notes` (a note about the customer, kept with who
+//! wrote it and when), with `Authorization: Bearer <agent token>`. Who may: the agent the chat `{id}` is assigned
 //! to, or a supervisor of its shop (403 for anyone else, shoppers included; 404 for an
 //! unknown chat). `{past}` must be a chat of the same shopper in the same shop (404 if not).
 
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, check_note};
 use crate::state::GatewayState;
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use qin_config::ShopConfig;
-use qin_proto::{ConvId, ConvState, ErrorCode, GroupId, Message, Millis, Party, VisitorId};
-use qin_store::{Conversation, MAX_CUSTOMER_CHATS, Note};
+use axum::http::StatusCode;
+use qin_config::{AgentConfig, ShopConfig};
+use qin_proto::{ConvId, ConvState, ErrorCode, GroupId, Message, Millis, Party, Role, VisitorId};
+use qin_store::{Conversation, CustomerNote, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES, Note};
+use serde::Deserialize;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -32,6 +36,8 @@ pub struct Customer {
     following: Vec<String>,
     /// Her other chats, newest first.
     past: Vec<PastChat>,
+    /// Staff notes about her, oldest first.
+    notes: Vec<CustomerNote>,
 }
 
 /// One earlier chat of the customer.
@@ -58,12 +64,13 @@ pub struct PastTranscript {
     notes: Vec<Note>,
 }
 
-/// The chat of the path if the caller serves it (its agent) or supervises its shop.
+/// The chat of the path if the caller serves it (its agent) or supervises its shop, with
+/// its shop and the caller.
 async fn served(
     state: &GatewayState,
     caller: &Caller,
     id: String,
-) -> Result<(Conversation, Arc<ShopConfig>), ApiError> {
+) -> Result<(Conversation, Arc<ShopConfig>, AgentConfig), ApiError> {
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
     let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
     let conv = state
@@ -80,7 +87,13 @@ async fn served(
             format!("conversation {conv_id} is not assigned to you"),
         ));
     }
-    Ok((conv, shop))
+    Ok((conv, shop, agent))
+}
+
+/// The shopper of `conv` as a customer key.
+fn visitor_of(conv: &Conversation) -> Result<VisitorId, ApiError> {
+    VisitorId::parse(conv.visitor())
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a chat without a shopper"))
 }
 
 fn past_chat(shop: &ShopConfig, c: Conversation) -> PastChat {
@@ -108,9 +121,8 @@ pub async fn customer(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    let (conv, shop) = served(&state, &caller, id).await?;
-    let visitor = VisitorId::parse(conv.visitor())
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a chat without a shopper"))?;
+    let (conv, shop, _) = served(&state, &caller, id).await?;
+    let visitor = visitor_of(&conv)?;
     let store = &state.store;
     let ids = store
         .chats_of(&shop.id, &visitor, MAX_CUSTOMER_CHATS)
@@ -134,6 +146,10 @@ pub async fn customer(
         .iter()
         .filter_map(|a| shop.agent(a).map(|a| a.name.clone()))
         .collect();
+    let notes = store
+        .customer_notes(&shop.id, &visitor)
+        .await
+        .map_err(ApiError::store)?;
     let chats = records.len().max(1);
     let past = records
         .into_iter()
@@ -147,6 +163,7 @@ pub async fn customer(
         last_seen,
         following,
         past,
+        notes,
     }))
 }
 
@@ -156,7 +173,7 @@ pub async fn past_transcript(
     State(state): State<GatewayState>,
     Path((id, past)): Path<(String, String)>,
 ) -> Result<Json<PastTranscript>, ApiError> {
-    let (conv, shop) = served(&state, &caller, id).await?;
+    let (conv, shop, _) = served(&state, &caller, id).await?;
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such chat of this customer");
     let past_id = ConvId::parse(past).ok_or_else(not_found)?;
     let record = state
@@ -177,4 +194,47 @@ pub async fn past_transcript(
         messages,
         notes,
     }))
+}
+
+/// `POST /api/conversations/{id}/customer/notes` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    text: String,
+}
+
+/// `POST /api/conversations/{id}/customer/notes`: keeps a note about the chat's customer,
+/// signed with the caller and the time (201 with the note; 400 blank, 413 too long, 409 when
+/// she has 100 notes already).
+pub async fn add_note(
+    caller: Caller,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+    body: Result<Json<NoteRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<CustomerNote>), ApiError> {
+    let (conv, shop, agent) = served(&state, &caller, id).await?;
+    let Json(req) = body.map_err(ApiError::bad_body)?;
+    check_note(&req.text, state.config.limits.max_body_chars)?;
+    let note = CustomerNote {
+        text: req.text.trim().to_owned(),
+        by: Party {
+            role: Role::Agent,
+            id: agent.id.to_string(),
+            name: agent.name.clone(),
+        },
+        at: crate::state::now_ms(),
+    };
+    let kept = state
+        .store
+        .add_customer_note(&shop.id, &visitor_of(&conv)?, &note)
+        .await
+        .map_err(ApiError::store)?;
+    if !kept {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("this customer has {MAX_CUSTOMER_NOTES} notes already"),
+        ));
+    }
+    tracing::info!(conv = %conv.id, agent = %agent.id, "customer note added");
+    Ok((StatusCode::CREATED, Json(note)))
 }

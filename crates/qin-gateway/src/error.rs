@@ -69,3 +69,18 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+/// A note in a REST body (a handover note, a note about a customer): not blank (400), at most
+/// `max` characters (`limits.max_body_chars`; 413).
+pub(crate) fn check_note(note: &str, max: usize) -> Result<(), ApiError> {
+    if note.trim().is_empty() {
+        return Err(ApiError::new(ErrorCode::BadFrame, "note must not be empty"));
+    }
+    if note.chars().count() > max {
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!("note is over {max} characters"),
+        ));
+    }
+    Ok(())
+}

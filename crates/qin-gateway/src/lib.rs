@@ -82,6 +82,10 @@ pub fn app(state: GatewayState) -> Router {
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
         .route("/api/conversations/{id}/customer", get(customer::customer))
         .route(
+            "/api/conversations/{id}/customer/notes",
+            post(customer::add_note),
+        )
+        .route(
             "/api/conversations/{id}/customer/chats/{past}",
             get(customer::past_transcript),
         )

@@ -6,7 +6,7 @@
 //! that shop. Changes are requests to the shop's router: accepted (202) once queued.
 
 use crate::auth::{Caller, Supervisor};
-use crate::error::ApiError;
+use crate::error::{ApiError, check_note};
 use crate::groups::groups_live;
 use crate::routing::{self, accepted, ask_router};
 use crate::state::GatewayState;
@@ -115,7 +115,7 @@ pub async fn assign(
     routing::transfer_target(&shop, None, req.agent.as_ref(), req.group.as_ref())
         .map_err(body_error)?;
     if let Some(note) = &req.note {
-        check_note(&state, note)?;
+        check_note(note, state.config.limits.max_body_chars)?;
     }
     if !conv.is_open() {
         return Err(ApiError::new(
@@ -139,20 +139,6 @@ pub async fn assign(
     ask_router(&state, &shop.id, &request).await?;
     tracing::info!(conv = %conv.id, supervisor = %supervisor.id, "reassignment requested");
     Ok(accepted())
-}
-
-fn check_note(state: &GatewayState, note: &str) -> Result<(), ApiError> {
-    if note.trim().is_empty() {
-        return Err(ApiError::new(ErrorCode::BadFrame, "note must not be empty"));
-    }
-    let max = state.config.limits.max_body_chars;
-    if note.chars().count() > max {
-        return Err(ApiError::new(
-            ErrorCode::TooLarge,
-            format!("note is over {max} characters"),
-        ));
-    }
-    Ok(())
 }
 
 /// `GET /api/shops/{shop}/groups` answer.

@@ -578,13 +578,33 @@ function renderCustomer(chat) {
     ? `老顾客 · 第 ${card.chats} 次咨询 · returning customer, chat ${card.chats} · 首次 first ${day(card.first_seen)}`
     : '新顾客 · 第一次咨询 · first chat';
   const follows = card.following.length ? ` · 关注 follows ${card.following.join('、')}` : '';
+  const input = h('input', { maxlength: 4000, required: true, testid: 'customer-note-input', 'aria-label': '顾客备注 Note about the customer', placeholder: '记一笔：偏好、约定… · a note about her' });
   el.replaceChildren(
     h('span', { class: 'customer-summary', testid: 'customer-summary' }, who + follows),
     ...card.past.map((p) => h('button', {
       type: 'button', class: 'past-chat', testid: 'past-chat', 'data-conv': p.conv,
       title: '查看这次会话（只读）· read this chat (read-only)', onclick: () => openPast(conv, p.conv),
     }, [day(p.opened_at), p.agent ?? '—', p.group_name, p.disposition, p.rating ? '★'.repeat(p.rating) : null].filter(Boolean).join(' · '))),
+    h('ul', { class: 'customer-notes', testid: 'customer-notes' }, ...card.notes.map((n) => h('li', { testid: 'customer-note' },
+      h('span', {}, n.text), h('span', { class: 'who' }, ` — ${n.by.name} · ${day(n.at)} ${clock(n.at)}`)))),
+    h('form', { class: 'customer-note-form', testid: 'customer-note-form', onsubmit: (ev) => addCustomerNote(ev, conv, input) },
+      input, h('button', { type: 'submit', testid: 'customer-note-save' }, '记下 · Save')),
   );
+}
+
+/** Keeps a note about the customer (with who and when), then shows it under her summary. */
+async function addCustomerNote(ev, conv, input) {
+  ev.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  try {
+    const note = await api('POST', `${convPath(conv)}/customer/notes`, { token: session.token, body: { text } });
+    customers.get(conv)?.notes?.push(note);
+    $('customer').dataset.key = ''; // draw it again with the new note
+    changed();
+  } catch (e) {
+    toast(`备注未保存 · note not saved: ${e.message}`);
+  }
 }
 
 /** An earlier chat of the customer, read-only, over the current one. */

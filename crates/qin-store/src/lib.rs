@@ -10,7 +10,7 @@
 //! | [`Phrases`] | quick phrases and agents' personal auto-replies |
 //! | [`SignOuts`] | when each agent was last signed out, so her older tokens are refused |
 //! | [`Notes`] | staff's private notes on conversations, each placed after a message |
-//! | [`Customers`] | what the desk remembers of a shopper across visits: her chats |
+//! | [`Customers`] | what the desk remembers of a shopper across visits: her chats, staff notes about her |
 //!
 //! Callers hold an `Arc<dyn Store>` (every part's methods are callable on it) or take the
 //! narrowest part they need. Three implementations mirror each other, each a folder with one
@@ -44,7 +44,7 @@ mod redis_store;
 pub mod conformance;
 
 pub use conversations::{CID_TTL_SECS, Conversations};
-pub use customers::{Customers, MAX_CUSTOMER_CHATS};
+pub use customers::{CustomerNote, Customers, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES};
 pub use error::{Result, StoreError};
 pub use fans::{Fans, MAX_FOLLOWS};
 pub use leases::Leases;

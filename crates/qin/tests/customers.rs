@@ -138,5 +138,57 @@ async fn a_returning_shoppers_past_chats_are_shown_to_her_agent_only() {
     }
     let unknown = get(addr, "/api/conversations/cNoSuchChat/customer", Some(&boss)).await;
     assert_eq!(unknown.status, 404);
+
+    // Notes about her: kept with who and when, in her card for every later chat; checked
+    // and refused like every note; the same callers only.
+    let notes_path = format!("/api/conversations/{second}/customer/notes");
+    let post = |token: Option<String>, body: serde_json::Value| {
+        let path = notes_path.clone();
+        async move {
+            http(
+                &addr.to_string(),
+                "POST",
+                &path,
+                token.as_deref(),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let res = post(
+        Some(anhong_token.clone()),
+        json!({"text": "偏爱玫瑰精油，发顺丰"}),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.json()["by"]["name"], "安红");
+    let card = get(addr, &path, Some(&boss)).await.json();
+    assert_eq!(card["notes"][0]["text"], "偏爱玫瑰精油，发顺丰", "{card}");
+    assert!(card["notes"][0]["at"].as_i64().is_some());
+    for (body, status) in [
+        (json!({"text": "   "}), 400),
+        (json!({"text": "长".repeat(4001)}), 413),
+        (json!({"note": "wrong field"}), 400),
+    ] {
+        let res = post(Some(anhong_token.clone()), body.clone()).await;
+        assert_eq!(res.status, status, "{body}: {}", res.body);
+    }
+    for (who, token, status) in [
+        ("another agent", Some(xiaoya.clone()), 403),
+        ("the shopper", Some(her_token.clone()), 403),
+        ("another shop's agent", Some(other_staff.clone()), 403),
+        ("no token", None, 401),
+    ] {
+        let res = post(token, json!({"text": "x"})).await;
+        assert_eq!(res.status, status, "{who}: {}", res.body);
+    }
+    let card = get(addr, &path, Some(&anhong_token)).await.json();
+    assert_eq!(
+        card["notes"].as_array().unwrap().len(),
+        1,
+        "nothing else kept"
+    );
+    // The shopper's own socket never hears of it.
+    assert!(!back.received(|f| f.to_string().contains("玫瑰")));
     node.stop().await;
 }

@@ -205,6 +205,7 @@ async function run() {
   });
 
   const NOTE = '老顾客，上次快递破损，已补发';
+  const CUSTOMER_NOTE = '偏爱玫瑰精油，发顺丰';
   await step('agent adds a private note; after a console reload it is still there, in place', async () => {
     await agent.getByTestId('note-input').fill(NOTE);
     await agent.getByTestId('note-send').click();
@@ -277,6 +278,17 @@ async function run() {
     await agent.screenshot({ path: join(shots, 'console-past-chat.png') });
     await agent.getByTestId('past-close').click();
     await agent.locator('[data-testid="past-transcript"]').waitFor({ state: 'hidden' });
+    await agent.getByTestId('customer-note-input').fill(CUSTOMER_NOTE);
+    await agent.getByTestId('customer-note-save').click();
+    await agent.locator('[data-testid="customer-note"]', { hasText: CUSTOMER_NOTE }).waitFor();
+    await agent.locator('[data-testid="customer-note"]', { hasText: '安红' }).waitFor();
+  });
+
+  await step('after a console reload the note about the customer is still there', async () => {
+    await agent.reload();
+    await agent.locator('[data-testid="chat-item"] [data-testid="chat-select"]').last().click();
+    await agent.locator('[data-testid="customer-note"]', { hasText: CUSTOMER_NOTE }).waitFor();
+    if ((await shopper.content()).includes(CUSTOMER_NOTE)) throw new Error('a note about the customer reached the storefront');
   });
 
   await step('supervisor signs anhong out: her console returns to the login form and says why', async () => {

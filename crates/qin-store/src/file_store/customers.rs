@@ -1,8 +1,8 @@
-//! Customers in the file store: `customer/<shop>/<visitor>` in the `desk` table, the list of
-//! `(opened_at, conv)` of her chats.
+//! Customers in the file store, in the `desk` table: `customer/<shop>/<visitor>`, the list
+//! of `(opened_at, conv)` of her chats, and `customer-notes/<shop>/<visitor>`, her notes.
 
 use super::{FileStore, desk};
-use crate::customers::newest;
+use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result};
 use async_trait::async_trait;
 use qin_proto::{ConvId, Millis, ShopId, VisitorId};
@@ -39,6 +39,36 @@ impl Customers for FileStore {
             .read(move |txn| Ok(desk::get::<Vec<(Millis, ConvId)>>(txn, &key)?.unwrap_or_default()))
             .await?;
         Ok(newest(chats, limit))
+    }
+
+    async fn add_customer_note(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        note: &CustomerNote,
+    ) -> Result<bool> {
+        let key = format!("customer-notes/{shop}/{visitor}");
+        let note = note.clone();
+        self.write(move |txn| {
+            desk::update(txn, &key, |notes: &mut Vec<CustomerNote>| {
+                let room = notes.len() < MAX_CUSTOMER_NOTES;
+                if room {
+                    notes.push(note);
+                }
+                room
+            })
+        })
+        .await
+    }
+
+    async fn customer_notes(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<CustomerNote>> {
+        let key = format!("customer-notes/{shop}/{visitor}");
+        self.read(move |txn| Ok(desk::get::<Vec<CustomerNote>>(txn, &key)?.unwrap_or_default()))
+            .await
     }
 }
 

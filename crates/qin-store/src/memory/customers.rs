@@ -1,7 +1,7 @@
 //! Customers in memory: the chats of each (shop, shopper).
 
 use super::{MemoryStore, locked};
-use crate::customers::newest;
+use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result};
 use async_trait::async_trait;
 use qin_proto::{ConvId, Millis, ShopId, VisitorId};
@@ -37,6 +37,33 @@ impl Customers for MemoryStore {
             .cloned()
             .unwrap_or_default();
         Ok(newest(chats, limit))
+    }
+
+    async fn add_customer_note(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        note: &CustomerNote,
+    ) -> Result<bool> {
+        let mut notes = locked(&self.customer_notes);
+        let kept = notes.entry((shop.clone(), visitor.clone())).or_default();
+        if kept.len() >= MAX_CUSTOMER_NOTES {
+            return Ok(false);
+        }
+        kept.push(note.clone());
+        Ok(true)
+    }
+
+    async fn customer_notes(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<CustomerNote>> {
+        let notes = locked(&self.customer_notes);
+        Ok(notes
+            .get(&(shop.clone(), visitor.clone()))
+            .cloned()
+            .unwrap_or_default())
     }
 }
 

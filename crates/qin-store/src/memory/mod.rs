@@ -42,6 +42,12 @@ pub struct MemoryStore {
             crate::customers::ChatList,
         >,
     >,
+    customer_notes: Mutex<
+        std::collections::HashMap<
+            (qin_proto::ShopId, qin_proto::VisitorId),
+            Vec<crate::CustomerNote>,
+        >,
+    >,
     notes: Mutex<std::collections::HashMap<qin_proto::ConvId, Vec<crate::Note>>>,
     sign_outs: Mutex<
         std::collections::HashMap<(qin_proto::ShopId, qin_proto::AgentId), qin_proto::Millis>,

@@ -1,9 +1,12 @@
 //! Customers in Redis: a sorted set per (shop, shopper) of her chats, scored by when each was
-//! opened; `ZADD NX` notes a chat once.
+//! opened (`ZADD NX` notes a chat once), and a list of her notes, JSON, appended with `RPUSH`
+//! and trimmed to [`MAX_CUSTOMER_NOTES`] in one transaction (a note the trim removes was over
+//! the limit: the caller hears `false`).
 
 use super::RedisStore;
 use super::replies::map_redis_error;
-use crate::customers::newest;
+use crate::codec::{decode_json, encode_json};
+use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result, StoreError};
 use async_trait::async_trait;
 use qin_proto::{ConvId, Millis, ShopId, VisitorId};
@@ -52,6 +55,46 @@ impl Customers for RedisStore {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(newest(chats, limit))
+    }
+
+    async fn add_customer_note(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        note: &CustomerNote,
+    ) -> Result<bool> {
+        let key = self.keys.customer_notes(shop, visitor.as_str());
+        let (len,): (usize,) = redis::pipe()
+            .atomic()
+            .cmd("RPUSH")
+            .arg(&key)
+            .arg(encode_json("customer note", note)?)
+            .cmd("LTRIM")
+            .arg(&key)
+            .arg(0)
+            .arg(MAX_CUSTOMER_NOTES - 1)
+            .ignore()
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        Ok(len <= MAX_CUSTOMER_NOTES)
+    }
+
+    async fn customer_notes(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> Result<Vec<CustomerNote>> {
+        let raw: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(self.keys.customer_notes(shop, visitor.as_str()))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_redis_error)?;
+        raw.iter()
+            .map(|r| decode_json("customer note", r))
+            .collect()
     }
 }
 

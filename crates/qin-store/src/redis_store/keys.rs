@@ -103,6 +103,11 @@ impl Keys {
         format!("{}customer:{visitor}:chats", self.shop_base(shop))
     }
 
+    /// Staff notes about a shopper of `shop` (a list of JSON notes, oldest first).
+    pub(crate) fn customer_notes(&self, shop: &ShopId, visitor: &str) -> String {
+        format!("{}customer:{visitor}:notes", self.shop_base(shop))
+    }
+
     /// The conversation's private notes (a list of JSON notes, oldest first).
     pub(crate) fn notes(&self, conv: &ConvId) -> String {
         format!("{}:notes", self.conv(conv))

@@ -34,6 +34,7 @@
 //! | `P shop:{<shop>}:phrases` | hash | the shop's quick phrases: shortcut → text (at most [`MAX_PHRASES`](qin_proto::MAX_PHRASES)) |
 //! | `P shop:{<shop>}:phrases:<agent>` | hash | one agent's quick phrases, the same way |
 //! | `P shop:{<shop>}:customer:<visitor>:chats` | sorted set | the chats the shopper opened, scored by when (ms; `ZADD NX`) |
+//! | `P shop:{<shop>}:customer:<visitor>:notes` | list | staff notes about the shopper, JSON `{text, by, at}`, oldest first (at most [`MAX_CUSTOMER_NOTES`](crate::MAX_CUSTOMER_NOTES)) |
 //! | `P shop:{<shop>}:sign_outs` | sorted set | agent id, scored by when she was last signed out (ms; `ZADD GT` keeps the latest) |
 //!
 //! Why these shapes:
