@@ -1,12 +1,15 @@
 //! Who may act in a conversation: the shopper who opened it and the agent it is assigned to,
-//! both of the conversation's own shop. One rule for the sockets and the REST history.
-//! (Supervisors' REST calls check their role apart, in `auth`.)
+//! both of the conversation's own shop. One rule for the sockets and the REST history; staff
+//! routes about a chat (its customer, its complaint) also let the shop's supervisors in.
 
-use crate::auth::{Claims, TokenKind};
+use crate::auth::{Caller, Claims, TokenKind};
 use crate::conn::store_error;
+use crate::error::ApiError;
 use crate::state::GatewayState;
+use qin_config::{AgentConfig, ShopConfig};
 use qin_proto::{AgentId, ConvId, ErrorCode, ProtoError, ShopId};
 use qin_store::Conversation;
+use std::sync::Arc;
 
 /// Someone asking to act in a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +85,33 @@ pub(crate) async fn conversation_of(
 ) -> Result<Conversation, ProtoError> {
     let found = state.store.conversation(conv).await.map_err(store_error)?;
     party_to(found, conv, asker)
+}
+
+/// For staff REST routes on a chat (`{id}` of the path): the chat, its shop and the caller,
+/// if the caller is the agent it is assigned to (or was, once closed) or a supervisor of its
+/// shop. 404 for an unknown chat, 403 for anyone else (shoppers, other agents, other shops).
+pub(crate) async fn served_by(
+    state: &GatewayState,
+    caller: &Caller,
+    id: String,
+) -> Result<(Conversation, Arc<ShopConfig>, AgentConfig), ApiError> {
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
+    let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
+    let conv = state
+        .store
+        .conversation(&conv_id)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or_else(not_found)?;
+    let shop = state.shop(&conv.shop).ok_or_else(not_found)?;
+    let agent = caller.agent_of(&shop)?;
+    if !agent.supervisor && conv.agent.as_ref() != Some(&agent.id) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("conversation {conv_id} is not assigned to you"),
+        ));
+    }
+    Ok((conv, shop, agent))
 }
 
 #[cfg(test)]

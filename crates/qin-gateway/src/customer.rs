@@ -8,6 +8,7 @@
 //! to, or a supervisor of its shop (403 for anyone else, shoppers included; 404 for an
 //! unknown chat). `{past}` must be a chat of the same shopper in the same shop (404 if not).
 
+use crate::access::served_by;
 use crate::auth::Caller;
 use crate::error::{ApiError, check_note};
 use crate::state::GatewayState;
@@ -15,12 +16,13 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use qin_config::{AgentConfig, ShopConfig};
+use qin_config::ShopConfig;
 use qin_proto::{ConvId, ConvState, ErrorCode, GroupId, Message, Millis, Party, Role, VisitorId};
-use qin_store::{Conversation, CustomerNote, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES, Note};
+use qin_store::{
+    ComplaintStatus, Conversation, CustomerNote, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES, Note,
+};
 use serde::Deserialize;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// `GET /api/conversations/{id}/customer` answer.
 #[derive(Debug, Serialize)]
@@ -53,6 +55,8 @@ pub struct PastChat {
     agent: Option<String>,
     disposition: Option<String>,
     rating: Option<u8>,
+    /// Where its complaint stands, if it was one.
+    complaint: Option<ComplaintStatus>,
 }
 
 /// `GET /api/conversations/{id}/customer/chats/{past}` answer: the earlier chat's messages
@@ -64,40 +68,26 @@ pub struct PastTranscript {
     notes: Vec<Note>,
 }
 
-/// The chat of the path if the caller serves it (its agent) or supervises its shop, with
-/// its shop and the caller.
-async fn served(
-    state: &GatewayState,
-    caller: &Caller,
-    id: String,
-) -> Result<(Conversation, Arc<ShopConfig>, AgentConfig), ApiError> {
-    let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
-    let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
-    let conv = state
-        .store
-        .conversation(&conv_id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(not_found)?;
-    let shop = state.shop(&conv.shop).ok_or_else(not_found)?;
-    let agent = caller.agent_of(&shop)?;
-    if !agent.supervisor && conv.agent.as_ref() != Some(&agent.id) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            format!("conversation {conv_id} is not assigned to you"),
-        ));
-    }
-    Ok((conv, shop, agent))
-}
-
 /// The shopper of `conv` as a customer key.
 fn visitor_of(conv: &Conversation) -> Result<VisitorId, ApiError> {
     VisitorId::parse(conv.visitor())
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "a chat without a shopper"))
 }
 
-fn past_chat(shop: &ShopConfig, c: Conversation) -> PastChat {
-    PastChat {
+/// `c` as an earlier chat, with where its complaint (if any) stands.
+async fn past_chat(
+    state: &GatewayState,
+    shop: &ShopConfig,
+    c: Conversation,
+) -> Result<PastChat, ApiError> {
+    let complaint = state
+        .store
+        .complaint(&c.id)
+        .await
+        .map_err(ApiError::store)?
+        .map(|k| k.status);
+    Ok(PastChat {
+        complaint,
         group_name: shop
             .group(&c.group)
             .map_or_else(|| c.group.to_string(), |g| g.name.clone()),
@@ -112,7 +102,7 @@ fn past_chat(shop: &ShopConfig, c: Conversation) -> PastChat {
         group: c.group,
         disposition: c.disposition,
         rating: c.rating,
-    }
+    })
 }
 
 /// `GET /api/conversations/{id}/customer`.
@@ -121,7 +111,7 @@ pub async fn customer(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    let (conv, shop, _) = served(&state, &caller, id).await?;
+    let (conv, shop, _) = served_by(&state, &caller, id).await?;
     let visitor = visitor_of(&conv)?;
     let store = &state.store;
     let ids = store
@@ -151,11 +141,10 @@ pub async fn customer(
         .await
         .map_err(ApiError::store)?;
     let chats = records.len().max(1);
-    let past = records
-        .into_iter()
-        .filter(|c| c.id != conv.id)
-        .map(|c| past_chat(&shop, c))
-        .collect();
+    let mut past = Vec::with_capacity(records.len());
+    for c in records.into_iter().filter(|c| c.id != conv.id) {
+        past.push(past_chat(&state, &shop, c).await?);
+    }
     Ok(Json(Customer {
         shopper: conv.shopper,
         chats,
@@ -173,7 +162,7 @@ pub async fn past_transcript(
     State(state): State<GatewayState>,
     Path((id, past)): Path<(String, String)>,
 ) -> Result<Json<PastTranscript>, ApiError> {
-    let (conv, shop, _) = served(&state, &caller, id).await?;
+    let (conv, shop, _) = served_by(&state, &caller, id).await?;
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such chat of this customer");
     let past_id = ConvId::parse(past).ok_or_else(not_found)?;
     let record = state
@@ -190,7 +179,7 @@ pub async fn past_transcript(
         .map_err(ApiError::store)?;
     let notes = state.store.notes(&past_id).await.map_err(ApiError::store)?;
     Ok(Json(PastTranscript {
-        chat: past_chat(&shop, record),
+        chat: past_chat(&state, &shop, record).await?,
         messages,
         notes,
     }))
@@ -212,7 +201,7 @@ pub async fn add_note(
     Path(id): Path<String>,
     body: Result<Json<NoteRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CustomerNote>), ApiError> {
-    let (conv, shop, agent) = served(&state, &caller, id).await?;
+    let (conv, shop, agent) = served_by(&state, &caller, id).await?;
     let Json(req) = body.map_err(ApiError::bad_body)?;
     check_note(&req.text, state.config.limits.max_body_chars)?;
     let note = CustomerNote {

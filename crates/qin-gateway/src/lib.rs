@@ -9,6 +9,7 @@ mod auth;
 mod burst;
 mod catch_up;
 mod client;
+mod complaint;
 mod config_reload;
 mod conn;
 mod conversation;
@@ -80,6 +81,10 @@ pub fn app(state: GatewayState) -> Router {
         .route("/api/logout", post(sign_out::logout))
         .route("/api/conversations/{id}/messages", get(api::messages))
         .route("/api/conversations/{id}/routing", get(supervisor::routing))
+        .route(
+            "/api/conversations/{id}/complaint",
+            get(complaint::get).put(complaint::put),
+        )
         .route("/api/conversations/{id}/customer", get(customer::customer))
         .route(
             "/api/conversations/{id}/customer/notes",

@@ -45,6 +45,7 @@ const state = {
   staff: { groups: [], agents: [] }, // GET /api/shops/{shop}/staff: transfer targets
   transferOpen: false,
   closeOpen: false, // the close form (a disposition to choose) is open
+  complaintOpen: false, // the complaint form is open
   dispositions: [], // the shop's, from `welcome`
   dispositionRequired: false,
   chats: new Map(), // conv → chat (see chatFor)
@@ -306,6 +307,7 @@ function select(conv) {
   if (state.selected !== conv) {
     typing(false);
     state.closeOpen = false; // a close form is for the chat it was opened on
+    state.complaintOpen = false;
   }
   state.selected = conv;
   state.scrollDown = true;
@@ -463,6 +465,7 @@ function renderPane(chat) {
   renderTransfer(chat);
   renderClose(chat);
   renderCustomer(chat);
+  $('complaint-form').hidden = !state.complaintOpen;
   $('typing').hidden = !!chat.ended || chat.peerTyping < Date.now();
   renderThread(chat, stick);
 }
@@ -584,7 +587,7 @@ function renderCustomer(chat) {
     ...card.past.map((p) => h('button', {
       type: 'button', class: 'past-chat', testid: 'past-chat', 'data-conv': p.conv,
       title: '查看这次会话（只读）· read this chat (read-only)', onclick: () => openPast(conv, p.conv),
-    }, [day(p.opened_at), p.agent ?? '—', p.group_name, p.disposition, p.rating ? '★'.repeat(p.rating) : null].filter(Boolean).join(' · '))),
+    }, [day(p.opened_at), p.agent ?? '—', p.group_name, p.disposition, COMPLAINT[p.complaint], p.rating ? '★'.repeat(p.rating) : null].filter(Boolean).join(' · '))),
     h('ul', { class: 'customer-notes', testid: 'customer-notes' }, ...card.notes.map((n) => h('li', { testid: 'customer-note' },
       h('span', {}, n.text), h('span', { class: 'who' }, ` — ${n.by.name} · ${day(n.at)} ${clock(n.at)}`)))),
     h('form', { class: 'customer-note-form', testid: 'customer-note-form', onsubmit: (ev) => addCustomerNote(ev, conv, input) },
@@ -604,6 +607,53 @@ async function addCustomerNote(ev, conv, input) {
     changed();
   } catch (e) {
     toast(`备注未保存 · note not saved: ${e.message}`);
+  }
+}
+
+const COMPLAINT = { open: '投诉·处理中 complaint open', resolved: '投诉·已解决 complaint resolved' };
+
+// ---- the chat's complaint record ----
+
+/** `datetime-local` value ↔ ms since the epoch, in the browser's time zone. */
+const toLocalInput = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+
+/** Opens (and fills, from what is recorded) or closes the complaint form of the selected chat. */
+async function toggleComplaint() {
+  state.complaintOpen = !state.complaintOpen;
+  changed();
+  if (!state.complaintOpen) return;
+  const conv = state.selected;
+  let k = null;
+  try {
+    k = await api('GET', `${convPath(conv)}/complaint`, { token: session.token });
+  } catch (e) {
+    toast(`无法读取投诉记录 · cannot read the complaint: ${e.message}`);
+  }
+  if (state.selected !== conv) return;
+  $('complaint-cause').value = k?.cause ?? '';
+  $('complaint-resolution').value = k?.resolution ?? '';
+  $('complaint-compensation').value = k?.compensation ?? '';
+  $('complaint-status').value = k?.status ?? 'open';
+  $('complaint-follow-up').value = k?.follow_up_due ? toLocalInput(k.follow_up_due) : '';
+  $('complaint-result').textContent = k ? `${k.by.name} · ${day(k.updated_at)} ${clock(k.updated_at)}` : '';
+}
+
+async function saveComplaint(ev) {
+  ev.preventDefault();
+  const conv = state.selected;
+  const due = $('complaint-follow-up').value;
+  const body = {
+    cause: $('complaint-cause').value,
+    resolution: $('complaint-resolution').value,
+    status: $('complaint-status').value,
+  };
+  if ($('complaint-compensation').value.trim()) body.compensation = $('complaint-compensation').value;
+  if (due) body.follow_up_due = new Date(due).getTime();
+  try {
+    const k = await api('PUT', `${convPath(conv)}/complaint`, { token: session.token, body });
+    $('complaint-result').textContent = `已保存 · saved — ${k.by.name} · ${clock(k.updated_at)}`;
+  } catch (e) {
+    toast(`投诉记录未保存 · complaint not saved: ${e.message}`);
   }
 }
 
@@ -688,6 +738,8 @@ $('logout').addEventListener('click', () => {
 for (const b of document.querySelectorAll('.status-switch button')) b.addEventListener('click', () => setStatus(b.dataset.state));
 $('auto-reply-form').addEventListener('submit', setAutoReply);
 $('close-chat').addEventListener('click', closeChat);
+$('complaint-toggle').addEventListener('click', toggleComplaint);
+$('complaint-form').addEventListener('submit', saveComplaint);
 $('past-close').addEventListener('click', () => $('past-transcript').close());
 $('close-form').addEventListener('submit', closeWithDisposition);
 $('reply-form').addEventListener('submit', reply);

@@ -52,14 +52,20 @@ export class QuickPhrases {
   /** Loads the phrases of the signed-in agent (`session: {shop, token}`). */
   async load(session, supervisor) {
     Object.assign(this, { session, supervisor: !!supervisor });
+    // Only the latest load applies: an older answer arriving late (the panel's load racing the
+    // one after a save) must not bring back a list without the phrase just saved.
+    const mine = (this.loads = (this.loads ?? 0) + 1);
     try {
       const body = await this.request('GET', '');
+      if (mine !== this.loads) return;
       this.list = body.phrases ?? [];
       this.loadedAt = Date.now();
     } catch (e) {
       this.toast(`快捷短语未载入 · phrases not loaded: ${e.message}`);
     }
     this.render();
+    // A list that arrives while the agent types a `/shortcut` updates what is offered.
+    if (document.activeElement === this.input) this.showFor(this.session && slashToken(this.input));
   }
 
   /** Forgets everything (sign-out). */
@@ -85,6 +91,11 @@ export class QuickPhrases {
       this.loadedAt = Date.now(); // once, not on every key
       this.load(this.session, this.supervisor);
     }
+    this.showFor(token);
+  }
+
+  /** Lists the phrases matching `token` (the `/shortcut` being typed), or none. */
+  showFor(token) {
     this.shown = token ? matching(this.list, token.query).slice(0, MAX_SHOWN) : [];
     this.active = 0;
     this.renderSuggestions();

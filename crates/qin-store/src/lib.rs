@@ -10,6 +10,7 @@
 //! | [`Phrases`] | quick phrases and agents' personal auto-replies |
 //! | [`SignOuts`] | when each agent was last signed out, so her older tokens are refused |
 //! | [`Notes`] | staff's private notes on conversations, each placed after a message |
+//! | [`Complaints`] | a chat's complaint record: cause, what was done, compensation, status, call-back time |
 //! | [`Customers`] | what the desk remembers of a shopper across visits: her chats, staff notes about her |
 //!
 //! Callers hold an `Arc<dyn Store>` (every part's methods are callable on it) or take the
@@ -23,6 +24,7 @@
 use async_trait::async_trait;
 
 mod codec;
+mod complaints;
 mod conversations;
 mod customers;
 mod error;
@@ -43,6 +45,7 @@ mod redis_store;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 
+pub use complaints::{Complaint, ComplaintStatus, Complaints};
 pub use conversations::{CID_TTL_SECS, Conversations};
 pub use customers::{CustomerNote, Customers, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES};
 pub use error::{Result, StoreError};
@@ -72,6 +75,7 @@ pub trait Store:
     + SignOuts
     + Notes
     + Customers
+    + Complaints
     + 'static
 {
     /// Checks the backend answers (for readiness).

@@ -253,6 +253,20 @@ async function run() {
     await boss.locator('[data-testid="reload-result"]', { hasText: 'afu' }).waitFor();
   });
 
+  await step('agent records a complaint: cause, what was done, compensation, a call-back time', async () => {
+    await agent.getByTestId('complaint-toggle').click();
+    await agent.getByTestId('complaint-form').waitFor();
+    await agent.getByTestId('complaint-cause').fill('快递破损');
+    await agent.getByTestId('complaint-resolution').fill('补发一瓶');
+    await agent.getByTestId('complaint-compensation').fill('20 元优惠券');
+    await agent.getByTestId('complaint-follow-up').fill('2026-12-10T10:00');
+    await agent.getByTestId('complaint-save').click();
+    await agent.locator('[data-testid="complaint-result"]', { hasText: '已保存' }).waitFor();
+    await agent.screenshot({ path: join(shots, 'console-complaint.png') });
+    await agent.getByTestId('complaint-toggle').click();
+    await agent.getByTestId('complaint-form').waitFor({ state: 'hidden' });
+  });
+
   await step('agent closes the chat as 物流 (a disposition); the supervisor sees it', async () => {
     await agent.getByTestId('close-chat').click();
     await agent.getByTestId('close-form').waitFor();
@@ -272,6 +286,7 @@ async function run() {
     const second = await panel.getAttribute('data-conv');
     await agent.locator(`[data-testid="chat-item"][data-conv="${second}"] [data-testid="chat-select"]`).click();
     await agent.locator('[data-testid="customer-summary"]', { hasText: '老顾客' }).waitFor();
+    await agent.locator(`[data-testid="past-chat"][data-conv="${conv}"]`, { hasText: '投诉·处理中' }).waitFor();
     await agent.locator(`[data-testid="past-chat"][data-conv="${conv}"]`, { hasText: '物流' }).click();
     await agent.locator('[data-testid="past-message"]', { hasText: ASK }).waitFor();
     await agent.locator('[data-testid="past-message"]', { hasText: NOTE }).waitFor();

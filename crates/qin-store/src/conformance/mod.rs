@@ -1,6 +1,6 @@
 //! The conformance suite every backend passes, so memory, file and Redis stay mirrors: one
 //! module per part of the [`Store`] (`conversations`, `presence`, `fans`, `routing`, `leases`,
-//! `phrases`, `sign_outs`, `notes`, `customers`, and `store` for what belongs to the whole).
+//! `phrases`, `sign_outs`, `notes`, `customers`, `complaints`, and `store` for what belongs to the whole).
 //!
 //! Each case is a public async function taking the part it checks (`&Arc<dyn Part>`). Each
 //! makes its own shop and conversation ids, so all of them can share one store (and be run
@@ -10,6 +10,7 @@
 //! that part), e.g. `memory::conversations::append_numbers_from_one`. Enabled in other crates
 //! by the `conformance` feature.
 
+pub mod complaints;
 pub mod conversations;
 pub mod customers;
 pub mod fans;
@@ -43,6 +44,7 @@ pub async fn run_all(store: &Arc<dyn Store>) {
     sign_outs::suite!(run store);
     notes::suite!(run store);
     customers::suite!(run store);
+    complaints::suite!(run store);
 }
 
 /// Expands a module's list of cases: given `<fixture>`, one `#[tokio::test]` per case, each

@@ -2,7 +2,7 @@
 //! `follows/<shop>/<visitor>`, `last/<shop>/<visitor>` (`fans.rs`), `routing/<conv>`,
 //! `requests/<shop>`, `profile/<shop>` (`routing.rs`), `autoreply/<shop>/<agent>`
 //! (`phrases.rs`), `signout/<shop>/<agent>` (`sign_outs.rs`), `notes/<conv>` (`notes.rs`) and
-//! `customer/<shop>/<visitor>`, `customer-notes/<shop>/<visitor>` (`customers.rs`) — ids never hold `/` — each read and rewritten in one transaction.
+//! `customer/<shop>/<visitor>`, `customer-notes/<shop>/<visitor>` (`customers.rs`), `complaint/<conv>` (`complaints.rs`) — ids never hold `/` — each read and rewritten in one transaction.
 
 use super::schema::{DESK, DbResult};
 use crate::Result;

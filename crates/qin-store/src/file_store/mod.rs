@@ -17,7 +17,7 @@
 //! nothing holds a lock across an `.await`. Reads use snapshots and never wait for writes.
 //!
 //! Each part of the [`Store`] is implemented in its own file (`conversations.rs`,
-//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`, `customers.rs`); `schema.rs` holds the
+//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`, `customers.rs`, `complaints.rs`); `schema.rs` holds the
 //! tables and `desk.rs` the small JSON values that fans, routing and auto-replies share.
 //!
 //! # Table layout (schema 1)
@@ -45,6 +45,7 @@
 //! Routing leases live in this process's memory: the file is open in one process only, so
 //! only routers of this process can compete for them.
 
+mod complaints;
 mod conversations;
 mod customers;
 mod desk;

@@ -9,6 +9,7 @@
 //!   [`CID_TTL_SECS`](crate::CID_TTL_SECS): the log itself is kept forever, so the dedupe
 //!   entries do not change how memory grows, and a later retry is better caught than stored.
 
+mod complaints;
 mod conversations;
 mod customers;
 mod fans;
@@ -48,6 +49,7 @@ pub struct MemoryStore {
             Vec<crate::CustomerNote>,
         >,
     >,
+    complaints: Mutex<std::collections::HashMap<qin_proto::ConvId, crate::Complaint>>,
     notes: Mutex<std::collections::HashMap<qin_proto::ConvId, Vec<crate::Note>>>,
     sign_outs: Mutex<
         std::collections::HashMap<(qin_proto::ShopId, qin_proto::AgentId), qin_proto::Millis>,

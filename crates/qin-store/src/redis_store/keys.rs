@@ -108,6 +108,11 @@ impl Keys {
         format!("{}customer:{visitor}:notes", self.shop_base(shop))
     }
 
+    /// The conversation's complaint record (a JSON string).
+    pub(crate) fn complaint(&self, conv: &ConvId) -> String {
+        format!("{}:complaint", self.conv(conv))
+    }
+
     /// The conversation's private notes (a list of JSON notes, oldest first).
     pub(crate) fn notes(&self, conv: &ConvId) -> String {
         format!("{}:notes", self.conv(conv))

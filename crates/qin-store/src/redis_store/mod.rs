@@ -5,7 +5,7 @@
 //! down or unreachable yields [`StoreError::Unavailable`] within seconds instead of a hang.
 //!
 //! Each part of the [`Store`] is implemented in its own file (`conversations.rs`,
-//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`, `customers.rs`); `keys.rs` names every
+//! `presence.rs`, `fans.rs`, `routing.rs`, `leases.rs`, `phrases.rs`, `sign_outs.rs`, `notes.rs`, `customers.rs`, `complaints.rs`); `keys.rs` names every
 //! key below, `scripts.rs` holds the Lua scripts, `replies.rs` reads replies and errors.
 //!
 //! # Key layout
@@ -28,6 +28,7 @@
 //! | `P shop:{<shop>}:requests` | list | the router's request inbox, JSON, oldest first |
 //! | `P shop:{<shop>}:profile` | string | the supervisor's peak-day profile choice |
 //! | `P shop:{<shop>}:auto_replies` | hash | agent id → that agent's personal auto-reply |
+//! | `P conv:{<conv>}:complaint` | string | the chat's complaint record, JSON |
 //! | `P conv:{<conv>}:notes` | list | staff's private notes, JSON `{after_seq, text, from, ts}`, oldest first (at most [`MAX_NOTES`](crate::MAX_NOTES)) |
 //! | `P conv:{<conv>}:routing` | list | the conversation's routing records, JSON (the last [`MAX_ROUTING_RECORDS`](crate::MAX_ROUTING_RECORDS)) |
 //! | `P lease:{<name>}` | string, `PX` | who holds a lease (e.g. `router:<shop>`) |
@@ -51,6 +52,7 @@
 mod acl_tests;
 #[cfg(test)]
 mod announce_tests;
+mod complaints;
 mod conversations;
 mod customers;
 #[cfg(test)]
