@@ -95,6 +95,23 @@ pub(crate) async fn served_by(
     caller: &Caller,
     id: String,
 ) -> Result<(Conversation, Arc<ShopConfig>, AgentConfig), ApiError> {
+    let (conv, shop) = chat_of_path(state, id).await?;
+    let agent = caller.agent_of(&shop)?;
+    if !agent.supervisor && conv.agent.as_ref() != Some(&agent.id) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("conversation {} is not assigned to you", conv.id),
+        ));
+    }
+    Ok((conv, shop, agent))
+}
+
+/// The chat named `id` in a REST path and its shop (404 for a malformed or unknown id, or a
+/// shop this gateway no longer serves).
+pub(crate) async fn chat_of_path(
+    state: &GatewayState,
+    id: String,
+) -> Result<(Conversation, Arc<ShopConfig>), ApiError> {
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
     let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
     let conv = state
@@ -104,14 +121,7 @@ pub(crate) async fn served_by(
         .map_err(ApiError::store)?
         .ok_or_else(not_found)?;
     let shop = state.shop(&conv.shop).ok_or_else(not_found)?;
-    let agent = caller.agent_of(&shop)?;
-    if !agent.supervisor && conv.agent.as_ref() != Some(&agent.id) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            format!("conversation {conv_id} is not assigned to you"),
-        ));
-    }
-    Ok((conv, shop, agent))
+    Ok((conv, shop))
 }
 
 #[cfg(test)]

@@ -29,15 +29,7 @@ async fn supervised(
     caller: &Caller,
     id: String,
 ) -> Result<(Conversation, Arc<ShopConfig>, AgentConfig), ApiError> {
-    let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
-    let conv_id = ConvId::parse(id).ok_or_else(not_found)?;
-    let conv = state
-        .store
-        .conversation(&conv_id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(not_found)?;
-    let shop = state.shop(&conv.shop).ok_or_else(not_found)?;
+    let (conv, shop) = crate::access::chat_of_path(state, id).await?;
     let supervisor = caller.supervisor_of(&shop)?;
     Ok((conv, shop, supervisor))
 }

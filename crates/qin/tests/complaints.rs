@@ -22,11 +22,7 @@ async fn call(
 
 #[tokio::test]
 async fn a_complaint_is_recorded_by_its_agent_and_read_by_staff_only() {
-    let mut config = demo_config();
-    let mut other_shop = config.shops[0].clone();
-    other_shop.id = qin_proto::ShopId::parse("other").unwrap();
-    config.shops.push(other_shop);
-    let (node, addr) = embedded(config).await;
+    let (node, addr) = embedded(two_shops_config()).await;
     let (mut anhong, _) = online_agent(addr, "anhong").await;
     let (mut her, welcome) = shopper(addr, None).await;
     let conv = open(&mut her, "lady").await;
@@ -72,9 +68,7 @@ async fn a_complaint_is_recorded_by_its_agent_and_read_by_staff_only() {
     // Nobody else, reading or writing.
     let xiaoya = login(addr, "xiaoya").await;
     let her_token = welcome["token"].as_str().unwrap().to_owned();
-    let other = json!({"shop": "other", "agent": "anhong", "password": "qin-demo"});
-    let res = call(addr, "POST", "/api/login", None, Some(&other)).await;
-    let other_staff = res.json()["token"].as_str().unwrap().to_owned();
+    let other_staff = other_shop_login(addr, "anhong").await;
     for (who, token, status) in [
         ("another agent", Some(xiaoya.as_str()), 403),
         ("the shopper", Some(her_token.as_str()), 403),

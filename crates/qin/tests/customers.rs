@@ -27,11 +27,7 @@ async fn chat_with_anhong(shopper_ws: &mut WsClient, anhong: &mut WsClient) -> S
 
 #[tokio::test]
 async fn a_returning_shoppers_past_chats_are_shown_to_her_agent_only() {
-    let mut config = demo_config();
-    let mut other_shop = config.shops[0].clone();
-    other_shop.id = qin_proto::ShopId::parse("other").unwrap();
-    config.shops.push(other_shop);
-    let (node, addr) = embedded(config).await;
+    let (node, addr) = embedded(two_shops_config()).await;
     let (mut anhong, _) = online_agent(addr, "anhong").await;
     let (mut her, welcome) = shopper(addr, None).await;
     let her_token = welcome["token"].as_str().unwrap().to_owned();
@@ -102,16 +98,7 @@ async fn a_returning_shoppers_past_chats_are_shown_to_her_agent_only() {
 
     // Nobody else: another agent, the shopper herself, another shop's staff, no token.
     let xiaoya = login(addr, "xiaoya").await;
-    let other_body = json!({"shop": "other", "agent": "anhong", "password": "qin-demo"});
-    let res = http(
-        &addr.to_string(),
-        "POST",
-        "/api/login",
-        None,
-        Some(&other_body),
-    )
-    .await;
-    let other_staff = res.json()["token"].as_str().unwrap().to_owned();
+    let other_staff = other_shop_login(addr, "anhong").await;
     for (who, token, status) in [
         ("another agent", Some(xiaoya.as_str()), 403),
         ("the shopper", Some(her_token.as_str()), 403),

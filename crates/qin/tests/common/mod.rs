@@ -15,6 +15,31 @@ pub fn demo_config() -> Config {
     config
 }
 
+/// The demo config with a second shop, `other`, a copy of `afu` (same agents and passwords):
+/// for checks that one shop's staff cannot reach another's data.
+pub fn two_shops_config() -> Config {
+    let mut config = demo_config();
+    let mut other = config.shops[0].clone();
+    other.id = qin_proto::ShopId::parse(OTHER_SHOP).expect("shop id");
+    config.shops.push(other);
+    config
+}
+
+/// The second shop of [`two_shops_config`].
+pub const OTHER_SHOP: &str = "other";
+
+/// A token of `agent` of the shop [`OTHER_SHOP`].
+pub async fn other_shop_login(addr: SocketAddr, agent: &str) -> String {
+    let body = json!({"shop": OTHER_SHOP, "agent": agent, "password": "qin-demo"});
+    let res = http(&addr.to_string(), "POST", "/api/login", None, Some(&body)).await;
+    assert_eq!(
+        res.status, 200,
+        "login {agent} of {OTHER_SHOP}: {}",
+        res.body
+    );
+    res.json()["token"].as_str().expect("token").to_owned()
+}
+
 /// What shoppers know the demo shop's agent `agent` by (her handle, not her login name).
 pub fn handle_of(agent: &str) -> String {
     qin_testkit::demo_handle(agent)
