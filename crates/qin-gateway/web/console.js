@@ -152,8 +152,10 @@ function onWelcome(w) {
     dispositions: w.dispositions ?? [], dispositionRequired: !!w.disposition_required });
   $('auto-reply-input').value = state.autoReply ?? '';
   link.healthy();
+  // Said again even when `welcome` agrees: after a reload the old socket's close may mark her
+  // offline just after this `welcome` was read, and only a status sent now undoes it.
   const wanted = sessionStorage.getItem(STATUS_KEY);
-  if (wanted && wanted !== w.status) link.send({ type: 'status', state: wanted });
+  if (wanted) link.send({ type: 'status', state: wanted });
   const listed = new Set(w.conversations.map((view) => view.conv));
   for (const [conv, chat] of state.chats) if (!listed.has(conv) && !chat.ended) chat.ended = 'unassigned';
   for (const view of w.conversations) catchUp(chatFor(view));
