@@ -46,7 +46,10 @@ export class QuickPhrases {
     $('phrases-toggle').addEventListener('click', () => this.togglePanel());
     $('phrase-panel-close').addEventListener('click', () => this.togglePanel(false));
     $('phrase-form').addEventListener('submit', (e) => this.save(e));
-    input.addEventListener('blur', () => setTimeout(() => this.close(), 150)); // after a click on a suggestion
+    // Closed a moment after the box loses focus (so a click on a suggestion lands first); coming
+    // back before then keeps it open: a late close must not hide what the agent types next.
+    input.addEventListener('blur', () => { this.closing = setTimeout(() => this.close(), 150); });
+    input.addEventListener('focus', () => clearTimeout(this.closing));
   }
 
   /** Loads the phrases of the signed-in agent (`session: {shop, token}`). */
