@@ -1,6 +1,7 @@
 //! Qin's configuration (`config/qin.toml`): typed, validated at start, unknown keys rejected,
 //! with `QIN_*` environment overrides for deployment settings.
 
+mod buyer;
 pub mod calendar;
 mod connections;
 mod env;
@@ -9,6 +10,7 @@ mod login;
 mod shop;
 mod validate;
 
+pub use buyer::{BuyerRefusal, sign_buyer};
 pub use connections::{Cidr, ConnectionsConfig};
 pub use env::apply_env;
 pub use handle::agent_handle;

@@ -59,6 +59,10 @@ pub struct ShopConfig {
     /// Whether an agent must choose one of `dispositions` to close a chat.
     #[serde(default)]
     pub disposition_required: bool,
+    /// The secret the shop's backend signs its logged-in buyers' ids with (at least 32
+    /// bytes), so a buyer is the same customer on every device; none: buyers are not signed.
+    #[serde(default)]
+    pub identity_secret: Option<String>,
 }
 
 fn default_chat_s() -> u32 {

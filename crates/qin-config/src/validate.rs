@@ -140,6 +140,12 @@ pub(crate) fn config(c: &Config) -> Result<(), ConfigError> {
         }
         connections::origins(shop, &at)?;
         dispositions(shop, &at)?;
+        if shop.identity_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(invalid(
+                format!("{at}.identity_secret"),
+                "at least 32 bytes: make one with `qin gen-secret`",
+            ));
+        }
         auto_reply::shop(shop, &at)?;
     }
     Ok(())

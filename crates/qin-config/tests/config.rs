@@ -493,3 +493,20 @@ fn dispositions_are_short_distinct_and_needed_when_required() {
     );
     assert!(refused(&text).contains("shops[0].disposition_required"));
 }
+
+#[test]
+fn an_identity_secret_is_long_enough_or_refused() {
+    assert!(
+        demo().shops[0].identity_secret.is_none(),
+        "the demo signs no buyers"
+    );
+    let list = "disposition_required = false";
+    let short = DEMO.replace(list, &format!("{list}\nidentity_secret = \"short\""));
+    assert!(refused(&short).contains("shops[0].identity_secret"));
+    let long = DEMO.replace(
+        list,
+        &format!("{list}\nidentity_secret = \"0123456789abcdef0123456789abcdef\""),
+    );
+    let config = Config::parse(&long, "test.toml").expect("32 bytes are enough");
+    assert!(config.shops[0].identity_secret.is_some());
+}

@@ -28,7 +28,7 @@ async fn shopper(
     Value,
 ) {
     let (mut conn, outbox) = gw.conn();
-    let session = ShopperSession::hello(&mut conn, afu(), None)
+    let session = ShopperSession::hello(&mut conn, afu(), None, None)
         .await
         .expect("hello");
     let welcome = replies(&mut conn).remove(0);
@@ -141,7 +141,7 @@ async fn a_shopper_keeps_her_identity_and_her_open_chats_across_visits() {
     let token = welcome["token"].as_str().expect("token").to_owned();
 
     let (mut again, _) = gw.conn();
-    ShopperSession::hello(&mut again, afu(), Some(token))
+    ShopperSession::hello(&mut again, afu(), Some(token), None)
         .await
         .expect("hello");
     let back = replies(&mut again).remove(0);

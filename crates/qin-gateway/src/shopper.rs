@@ -9,9 +9,9 @@ use crate::hub::TopicKind;
 use crate::routing;
 use crate::state::{GatewayState, now_ms, random_id};
 use crate::{send, sync};
-use qin_config::ShopConfig;
+use qin_config::{BuyerRefusal, ShopConfig};
 use qin_proto::{
-    AgentId, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, Party, ProtoError, Role,
+    AgentId, Buyer, ClientFrame, ConvId, ConvState, ErrorCode, GroupId, Party, ProtoError, Role,
     RouterRequest, ServerFrame, ShopEvent, ShopId, VisitorId, Welcome, topic,
 };
 use qin_store::Conversation;
@@ -36,6 +36,7 @@ impl ShopperSession {
         conn: &mut Conn,
         shop_id: ShopId,
         token: Option<String>,
+        buyer: Option<Buyer>,
     ) -> Result<Self, ProtoError> {
         let state = conn.state.clone();
         let shop = state
@@ -46,7 +47,22 @@ impl ShopperSession {
             .and_then(|t| state.tokens.verify(&t, now))
             .filter(|c| c.kind == TokenKind::Shopper && c.shop == shop_id)
             .and_then(|c| VisitorId::parse(c.sub));
-        let visitor = match known {
+        // A buyer the shop signed is the same shopper everywhere (her token, if any, is
+        // replaced); anyone else keeps the identity of her token, or gets a new one.
+        let signed = match &buyer {
+            Some(b) => Some(shop.buyer_visitor(&b.id, &b.sig).map_err(|why| match why {
+                BuyerRefusal::NotSigned => ProtoError::new(
+                    ErrorCode::Forbidden,
+                    format!("shop {shop_id} does not sign buyers (no identity_secret)"),
+                ),
+                BuyerRefusal::BadSignature => ProtoError::new(
+                    ErrorCode::Unauthorized,
+                    "buyer.sig is not this shop's signature of buyer.id",
+                ),
+            })?),
+            None => None,
+        };
+        let visitor = match signed.or(known) {
             Some(v) => v,
             None => {
                 state

@@ -266,7 +266,7 @@ async fn handle(
     };
     let reference = frame_reference(&frame);
     let result = match (session.as_mut(), frame) {
-        (None, ClientFrame::Hello { shop, token }) => {
+        (None, ClientFrame::Hello { shop, token, buyer }) => {
             if role == Role::Shopper
                 && let Some(from) = page.as_deref()
                 && let Some(config) = conn.state.shop(&shop)
@@ -280,7 +280,7 @@ async fn handle(
                 Role::Agent => AgentSession::hello(conn, shop, token)
                     .await
                     .map(|a| Session::Agent(Box::new(a))),
-                _ => ShopperSession::hello(conn, shop, token)
+                _ => ShopperSession::hello(conn, shop, token, buyer)
                     .await
                     .map(Session::Shopper),
             };

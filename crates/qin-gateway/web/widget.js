@@ -1,7 +1,8 @@
 // Qin chat widget for a shop's storefront: the shopper picks a persona group, chats with the
 // assigned agent over the /ws/shopper websocket, sees queue position, typing and read marks,
 // follows agents they like (☆/★), chooses between waiting for a busy favourite and any agent
-// of the group, and rates the chat. Mounts into <div data-qin-widget data-shop="…">; needs only ./client.js.
+// of the group, and rates the chat. Mounts into <div data-qin-widget data-shop="…"> (with
+// data-buyer-id and data-buyer-sig for a logged-in buyer the shop signed); needs only ./client.js.
 
 import {
   Link, TYPING_IDLE_MS, TYPING_REFRESH_MS, TYPING_SHOW_MS,
@@ -19,6 +20,11 @@ const MARKS = {
 
 const mount = document.querySelector('[data-qin-widget]');
 const shop = mount.dataset.shop;
+// The shop's logged-in buyer, signed by its backend (data-buyer-id, data-buyer-sig): the same
+// customer on every device. Absent: an anonymous visitor, kept by this browser's token.
+const buyer = mount.dataset.buyerId && mount.dataset.buyerSig
+  ? { buyer: { id: mount.dataset.buyerId, sig: mount.dataset.buyerSig } }
+  : {};
 const keys = {
   token: `qin.shopper.${shop}`,
   chat: `qin.shopper.${shop}.chat`,
@@ -502,7 +508,7 @@ function updateMsg(el, e) {
 // ---- start ----
 
 const link = new Link('/ws/shopper', {
-  open: () => link.send({ type: 'hello', shop, token: localStorage.getItem(keys.token) }),
+  open: () => link.send({ type: 'hello', shop, token: localStorage.getItem(keys.token), ...buyer }),
   frame: onFrame,
   status: (s, retryMs) => {
     Object.assign(state, { link: s, retryMs });

@@ -70,6 +70,18 @@ pub enum ConvState {
     Closed,
 }
 
+/// A shop's logged-in buyer, as its storefront passes her to the widget: her id in the shop
+/// and `sig`, the shop backend's HMAC-SHA256 of the id under the shop's `identity_secret`, in
+/// lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Buyer {
+    /// The buyer's id in the shop (1-128 characters).
+    pub id: String,
+    /// `hex(HMAC-SHA256(identity_secret, id))`.
+    pub sig: String,
+}
+
 /// A frame from a client. The first one on a socket must be `hello`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -81,6 +93,10 @@ pub enum ClientFrame {
         /// Shopper: optional, to keep the same identity; agent: required.
         #[serde(default)]
         token: Option<String>,
+        /// Shopper: the shop's logged-in buyer, signed by the shop's backend, so she is the
+        /// same customer on every device.
+        #[serde(default)]
+        buyer: Option<Buyer>,
     },
     /// Shopper: start a conversation, optionally with a chosen persona group or agent.
     Open {
@@ -342,10 +358,23 @@ impl ClientFrame {
                 }
                 Ok(())
             }
-            Self::Hello { token, .. } => match token {
-                Some(t) if t.len() > 1024 => Err(ProtoError::too_large("token is too long")),
-                _ => Ok(()),
-            },
+            Self::Hello { token, buyer, .. } => {
+                if token.as_ref().is_some_and(|t| t.len() > 1024) {
+                    return Err(ProtoError::too_large("token is too long"));
+                }
+                match buyer {
+                    Some(b) if b.id.is_empty() || b.id.chars().count() > 128 => {
+                        Err(ProtoError::bad_frame("buyer.id is 1-128 characters"))
+                    }
+                    Some(b) if b.id.chars().any(char::is_control) => {
+                        Err(ProtoError::bad_frame("buyer.id has control characters"))
+                    }
+                    Some(b) if b.sig.len() != 64 => {
+                        Err(ProtoError::bad_frame("buyer.sig is 64 hex digits"))
+                    }
+                    _ => Ok(()),
+                }
+            }
             Self::Open { .. }
             | Self::Typing { .. }
             | Self::Read { .. }

@@ -18,8 +18,8 @@ pub use event::{
     AgentEvent, Audience, Delivery, Handover, RouteOutcome, RouterRequest, ShopEvent, Unavailable,
 };
 pub use frame::{
-    AgentStatus, AlertKind, Choice, ClientFrame, ConvState, ConversationView, GroupLive, Message,
-    MessageKind, Party, Role, ServerFrame, Welcome,
+    AgentStatus, AlertKind, Buyer, Choice, ClientFrame, ConvState, ConversationView, GroupLive,
+    Message, MessageKind, Party, Role, ServerFrame, Welcome,
 };
 pub use ids::{AgentId, ConvId, GroupId, ShopId, VisitorId};
 pub use limits::Limits;

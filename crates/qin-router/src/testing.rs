@@ -48,6 +48,7 @@ pub fn shop(groups: &[&str], agents: &[(&str, &str, u32)]) -> ShopConfig {
         origins: Vec::new(),
         dispositions: Vec::new(),
         disposition_required: false,
+        identity_secret: None,
         routing: Default::default(),
         hours: Default::default(),
         profiles: Vec::new(),
