@@ -3,10 +3,9 @@
 //! her the same shopper (visitor id) on every device, so her chats, follows and notes follow
 //! her. The visitor id is itself a keyed hash, so it does not show her id in the shop.
 
-use crate::ShopConfig;
-use hmac::{Hmac, Mac};
+use crate::{ShopConfig, keyed};
+use hmac::Mac;
 use qin_proto::VisitorId;
-use sha2::Sha256;
 
 /// Why a buyer identity was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,31 +24,18 @@ impl ShopConfig {
             .as_deref()
             .ok_or(BuyerRefusal::NotSigned)?;
         let sig = decode_hex(sig_hex).ok_or(BuyerRefusal::BadSignature)?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-            .expect("HMAC takes a key of any length");
-        mac.update(id.as_bytes());
-        mac.verify_slice(&sig)
+        keyed::mac(secret.as_bytes(), &[id.as_bytes()])
+            .verify_slice(&sig)
             .map_err(|_| BuyerRefusal::BadSignature)?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-            .expect("HMAC takes a key of any length");
-        mac.update(b"qin buyer visitor\0");
-        mac.update(id.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest[..15].iter().map(|b| format!("{b:02x}")).collect();
-        Ok(VisitorId::parse(format!("b{hex}")).expect("a letter and hex digits make an id"))
+        let digest = keyed::hex(secret.as_bytes(), &[b"qin buyer visitor\0", id.as_bytes()]);
+        Ok(VisitorId::parse(format!("b{}", &digest[..30]))
+            .expect("a letter and hex digits make an id"))
     }
 }
 
 /// `hex(HMAC-SHA256(secret, id))`, what a shop's backend computes (tests and docs).
 pub fn sign_buyer(secret: &str, id: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(id.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    keyed::hex(secret.as_bytes(), &[id.as_bytes()])
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

@@ -8,29 +8,25 @@
 //! can tell which login name it stands for (in the demo config, whose hashes are public,
 //! anyone can).
 
-use crate::{AgentConfig, ShopConfig};
-use hmac::{Hmac, Mac};
+use crate::{AgentConfig, ShopConfig, keyed};
 use qin_proto::{AgentId, Party, Role, ShopId};
-use sha2::Sha256;
 
 /// Hex digits of a handle after its `a` (64 bits of the hash).
 const HEX_DIGITS: usize = 16;
 
 /// The handle of agent `agent` of `shop` whose password hash is `password_hash`.
 pub fn agent_handle(shop: &ShopId, agent: &AgentId, password_hash: &str) -> AgentId {
-    let mut mac = Hmac::<Sha256>::new_from_slice(password_hash.as_bytes())
-        .expect("HMAC takes a key of any length");
-    mac.update(b"qin agent handle\0");
-    mac.update(shop.as_str().as_bytes());
-    mac.update(b"\0");
-    mac.update(agent.as_str().as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let mut handle = String::with_capacity(1 + HEX_DIGITS);
-    handle.push('a');
-    for b in &digest[..HEX_DIGITS / 2] {
-        handle.push_str(&format!("{b:02x}"));
-    }
-    AgentId::parse(handle).expect("a letter and hex digits make an id")
+    let digest = keyed::hex(
+        password_hash.as_bytes(),
+        &[
+            b"qin agent handle\0",
+            shop.as_str().as_bytes(),
+            b"\0",
+            agent.as_str().as_bytes(),
+        ],
+    );
+    AgentId::parse(format!("a{}", &digest[..HEX_DIGITS]))
+        .expect("a letter and hex digits make an id")
 }
 
 impl ShopConfig {

@@ -6,6 +6,7 @@ pub mod calendar;
 mod connections;
 mod env;
 mod handle;
+mod keyed;
 mod login;
 mod shop;
 mod validate;

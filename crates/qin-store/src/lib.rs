@@ -23,6 +23,7 @@
 
 use async_trait::async_trait;
 
+mod capped;
 mod codec;
 mod complaints;
 mod conversations;

@@ -2,6 +2,7 @@
 //! of `(opened_at, conv)` of her chats, and `customer-notes/<shop>/<visitor>`, her notes.
 
 use super::{FileStore, desk};
+use crate::capped::push_unless_full;
 use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result};
 use async_trait::async_trait;
@@ -51,11 +52,7 @@ impl Customers for FileStore {
         let note = note.clone();
         self.write(move |txn| {
             desk::update(txn, &key, |notes: &mut Vec<CustomerNote>| {
-                let room = notes.len() < MAX_CUSTOMER_NOTES;
-                if room {
-                    notes.push(note);
-                }
-                room
+                push_unless_full(notes, note, MAX_CUSTOMER_NOTES)
             })
         })
         .await

@@ -1,6 +1,7 @@
 //! Private notes in the file store: the list under `notes/<conv>` in the `desk` table.
 
 use super::{FileStore, desk};
+use crate::capped::push_unless_full;
 use crate::notes::{MAX_NOTES, Note};
 use crate::{Notes, Result};
 use async_trait::async_trait;
@@ -13,11 +14,7 @@ impl Notes for FileStore {
         let note = note.clone();
         self.write(move |txn| {
             desk::update(txn, &key, |notes: &mut Vec<Note>| {
-                let room = notes.len() < MAX_NOTES;
-                if room {
-                    notes.push(note);
-                }
-                room
+                push_unless_full(notes, note, MAX_NOTES)
             })
         })
         .await

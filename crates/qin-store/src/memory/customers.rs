@@ -1,6 +1,7 @@
 //! Customers in memory: the chats of each (shop, shopper).
 
 use super::{MemoryStore, locked};
+use crate::capped::push_unless_full;
 use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result};
 use async_trait::async_trait;
@@ -47,11 +48,7 @@ impl Customers for MemoryStore {
     ) -> Result<bool> {
         let mut notes = locked(&self.customer_notes);
         let kept = notes.entry((shop.clone(), visitor.clone())).or_default();
-        if kept.len() >= MAX_CUSTOMER_NOTES {
-            return Ok(false);
-        }
-        kept.push(note.clone());
-        Ok(true)
+        Ok(push_unless_full(kept, note.clone(), MAX_CUSTOMER_NOTES))
     }
 
     async fn customer_notes(

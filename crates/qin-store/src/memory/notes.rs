@@ -1,6 +1,7 @@
 //! Private notes in memory: one list per conversation.
 
 use super::{MemoryStore, locked};
+use crate::capped::push_unless_full;
 use crate::notes::{MAX_NOTES, Note};
 use crate::{Notes, Result};
 use async_trait::async_trait;
@@ -11,11 +12,7 @@ impl Notes for MemoryStore {
     async fn add_note(&self, conv: &ConvId, note: &Note) -> Result<bool> {
         let mut notes = locked(&self.notes);
         let kept = notes.entry(conv.clone()).or_default();
-        if kept.len() >= MAX_NOTES {
-            return Ok(false);
-        }
-        kept.push(note.clone());
-        Ok(true)
+        Ok(push_unless_full(kept, note.clone(), MAX_NOTES))
     }
 
     async fn notes(&self, conv: &ConvId) -> Result<Vec<Note>> {

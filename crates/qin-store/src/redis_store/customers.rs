@@ -1,12 +1,10 @@
 //! Customers in Redis: a sorted set per (shop, shopper) of her chats, scored by when each was
-//! opened (`ZADD NX` notes a chat once), and a list of her notes, JSON, appended with `RPUSH`
-//! and trimmed to [`MAX_CUSTOMER_NOTES`] in one transaction (a note the trim removes was over
-//! the limit: the caller hears `false`).
+//! opened (`ZADD NX` notes a chat once; the newest read by score), and a list of her notes,
+//! JSON, kept up to [`MAX_CUSTOMER_NOTES`] (`lists.rs`).
 
 use super::RedisStore;
 use super::replies::map_redis_error;
-use crate::codec::{decode_json, encode_json};
-use crate::customers::{CustomerNote, MAX_CUSTOMER_NOTES, newest};
+use crate::customers::{CustomerNote, MAX_CUSTOMER_CHATS, MAX_CUSTOMER_NOTES, newest};
 use crate::{Customers, Result, StoreError};
 use async_trait::async_trait;
 use qin_proto::{ConvId, Millis, ShopId, VisitorId};
@@ -36,11 +34,16 @@ impl Customers for RedisStore {
         visitor: &VisitorId,
         limit: usize,
     ) -> Result<Vec<ConvId>> {
-        // Newest `limit` by score (ties broken in `newest`, like the other backends).
+        // The newest `limit` by score (ties: by id, descending, as `newest` orders them).
         let raw: Vec<(String, f64)> = redis::cmd("ZRANGE")
             .arg(self.keys.customer_chats(shop, visitor.as_str()))
+            .arg("+inf")
+            .arg("-inf")
+            .arg("BYSCORE")
+            .arg("REV")
+            .arg("LIMIT")
             .arg(0)
-            .arg(-1)
+            .arg(limit.min(MAX_CUSTOMER_CHATS))
             .arg("WITHSCORES")
             .query_async(&mut self.conn())
             .await
@@ -64,20 +67,8 @@ impl Customers for RedisStore {
         note: &CustomerNote,
     ) -> Result<bool> {
         let key = self.keys.customer_notes(shop, visitor.as_str());
-        let (len,): (usize,) = redis::pipe()
-            .atomic()
-            .cmd("RPUSH")
-            .arg(&key)
-            .arg(encode_json("customer note", note)?)
-            .cmd("LTRIM")
-            .arg(&key)
-            .arg(0)
-            .arg(MAX_CUSTOMER_NOTES - 1)
-            .ignore()
-            .query_async(&mut self.conn())
+        self.push_unless_full(&key, "customer note", note, MAX_CUSTOMER_NOTES)
             .await
-            .map_err(map_redis_error)?;
-        Ok(len <= MAX_CUSTOMER_NOTES)
     }
 
     async fn customer_notes(
@@ -85,16 +76,8 @@ impl Customers for RedisStore {
         shop: &ShopId,
         visitor: &VisitorId,
     ) -> Result<Vec<CustomerNote>> {
-        let raw: Vec<Vec<u8>> = redis::cmd("LRANGE")
-            .arg(self.keys.customer_notes(shop, visitor.as_str()))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(map_redis_error)?;
-        raw.iter()
-            .map(|r| decode_json("customer note", r))
-            .collect()
+        let key = self.keys.customer_notes(shop, visitor.as_str());
+        self.json_list(&key, "customer note").await
     }
 }
 

@@ -60,6 +60,7 @@ mod desk_tests;
 mod fans;
 mod keys;
 mod leases;
+mod lists;
 mod notes;
 #[cfg(test)]
 mod phrase_tests;
