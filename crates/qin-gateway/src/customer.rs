@@ -91,10 +91,7 @@ async fn past_chat(
         group_name: shop
             .group(&c.group)
             .map_or_else(|| c.group.to_string(), |g| g.name.clone()),
-        agent: c.agent.as_ref().map(|a| {
-            shop.agent(a)
-                .map_or_else(|| a.to_string(), |a| a.name.clone())
-        }),
+        agent: c.agent.as_ref().map(|a| shop.agent_party(a).name),
         conv: c.id,
         state: c.state,
         opened_at: c.opened_at,
